@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from apps.analytics.models import (
+    DataQualityMetric,
+    PerformanceMetric,
+    Report,
+    SystemHealthMetric,
+    UserEngagementMetric,
+)
+
+
+@admin.register(PerformanceMetric)
+class PerformanceMetricAdmin(admin.ModelAdmin):
+    list_display = [
+        "metric_type",
+        "aggregation_period",
+        "period_start",
+        "user",
+        "value",
+    ]
+    list_filter = ["metric_type", "aggregation_period", "user__team"]
+    search_fields = ["user__username"]
+    date_hierarchy = "period_start"
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(UserEngagementMetric)
+class UserEngagementMetricAdmin(admin.ModelAdmin):
+    list_display = [
+        "timestamp",
+        "user",
+        "engagement_type",
+        "session_id",
+        "duration_seconds",
+        "entity_type",
+        "entity_id",
+    ]
+    list_filter = ["engagement_type", "entity_type", "user__team"]
+    search_fields = ["user__username", "session_id", "entity_id"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(DataQualityMetric)
+class DataQualityMetricAdmin(admin.ModelAdmin):
+    list_display = [
+        "measured_at",
+        "quality_type",
+        "entity_type",
+        "field_name",
+        "score",
+        "confidence",
+    ]
+    list_filter = ["quality_type", "entity_type", "field_name"]
+    search_fields = ["entity_id", "field_name"]
+    date_hierarchy = "measured_at"
+    raw_id_fields = ["user"]
+
+
+@admin.register(SystemHealthMetric)
+class SystemHealthMetricAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "component", "health_type", "value", "unit", "status"]
+    list_filter = ["status", "health_type", "component"]
+    search_fields = ["component"]
+    date_hierarchy = "timestamp"
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "report_type",
+        "period_start",
+        "status",
+        "created_by",
+        "generated_at",
+    ]
+    list_filter = ["report_type", "status"]
+    search_fields = ["title", "created_by__username"]
+    date_hierarchy = "period_start"
+    raw_id_fields = ["created_by", "subject_user"]
+    readonly_fields = ["id", "created_at", "updated_at", "generated_at"]

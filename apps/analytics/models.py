@@ -1,0 +1,306 @@
+"""The spec's five analytics models: metrics, engagement, quality, health, reports."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+
+class MetricType(models.TextChoices):
+    DEBRIEFING_COMPLETION = "debriefing_completion", "Debriefing completion"
+    DATA_EXTRACTION_ACCURACY = "data_extraction_accuracy", "Data extraction accuracy"
+    MEETING_DETECTION_ACCURACY = (
+        "meeting_detection_accuracy",
+        "Meeting detection accuracy",
+    )
+    PARTICIPANT_MATCHING_ACCURACY = (
+        "participant_matching_accuracy",
+        "Participant matching accuracy",
+    )
+    CRM_SYNC_SUCCESS = "crm_sync_success", "CRM sync success"
+    USER_ENGAGEMENT = "user_engagement", "User engagement"
+
+
+class AggregationPeriod(models.TextChoices):
+    HOURLY = "hourly", "Hourly"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class PerformanceMetric(TimeStampedModel):
+    """One aggregated figure for a metric, a period and a user (NULL: organisation)."""
+
+    metric_type = models.CharField(max_length=40, choices=MetricType.choices)
+    aggregation_period = models.CharField(
+        max_length=10, choices=AggregationPeriod.choices
+    )
+    value = models.FloatField()
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="performance_metrics",
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "metric_type"]
+        constraints = [
+            # NULL never equals NULL in a plain unique index, so the organisation-wide
+            # row (user NULL) gets its own partial index; both work on SQLite and
+            # PostgreSQL and both can serve as ON CONFLICT targets for upserts.
+            models.UniqueConstraint(
+                fields=["metric_type", "aggregation_period", "period_start", "user"],
+                condition=Q(user__isnull=False),
+                name="uniq_perf_metric_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["metric_type", "aggregation_period", "period_start"],
+                condition=Q(user__isnull=True),
+                name="uniq_perf_metric_org_wide",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=models.F("period_start")),
+                name="perf_metric_period_not_empty",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["metric_type", "aggregation_period", "period_start"],
+                name="perf_metric_type_period_idx",
+            ),
+            models.Index(fields=["user", "metric_type", "period_start"]),
+        ]
+
+    def __str__(self):
+        who = self.user or "organisation"
+        start = f"{self.period_start:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.metric_type} {self.aggregation_period} {start} {who}: {self.value}"
+        )
+
+
+class EngagementType(models.TextChoices):
+    LOGIN = "login", "Login"
+    LOGOUT = "logout", "Logout"
+    DASHBOARD_VIEW = "dashboard_view", "Dashboard view"
+    MEETING_VIEW = "meeting_view", "Meeting view"
+    DEBRIEFING_START = "debriefing_start", "Debriefing started"
+    DEBRIEFING_SUBMIT = "debriefing_submit", "Debriefing submitted"
+    FIELD_REVIEW = "field_review", "Extracted field reviewed"
+    MATCH_REVIEW = "match_review", "Participant match reviewed"
+    CRM_SYNC_TRIGGER = "crm_sync_trigger", "CRM sync triggered"
+    REPORT_VIEW = "report_view", "Report viewed"
+    EXPORT = "export", "Data exported"
+    SEARCH = "search", "Search"
+
+
+class UserEngagementMetric(models.Model):
+    """One engagement event: who did what, in which session, on which entity."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="engagement_events",
+    )
+    engagement_type = models.CharField(max_length=32, choices=EngagementType.choices)
+    session_id = models.CharField(max_length=128, db_index=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    entity_type = models.CharField(max_length=64, blank=True)
+    entity_id = models.CharField(max_length=64, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # When it happened (the period it counts in), and when we stored it.
+    timestamp = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The client's idempotency key: the same event sent twice is stored once.
+    event_id = models.UUIDField(null=True, blank=True, unique=True, default=None)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gte=0),
+                name="engagement_duration_not_negative",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "timestamp"]),
+            models.Index(fields=["engagement_type", "timestamp"]),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.user} {self.engagement_type} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+        )
+
+
+class QualityType(models.TextChoices):
+    ACCURACY = "accuracy", "Accuracy"
+    COMPLETENESS = "completeness", "Completeness"
+    CONFIDENCE = "confidence", "Confidence"
+    CONSISTENCY = "consistency", "Consistency"
+    VALIDITY = "validity", "Validity"
+
+
+class DataQualityMetric(TimeStampedModel):
+    """One data-quality score in [0, 1] for an entity (and field), with confidence."""
+
+    quality_type = models.CharField(max_length=16, choices=QualityType.choices)
+    entity_type = models.CharField(max_length=64)
+    entity_id = models.CharField(max_length=64, blank=True)
+    field_name = models.CharField(max_length=64, blank=True)
+    score = models.FloatField()
+    confidence = models.FloatField()
+    # Whose data was measured (NULL: organisation-wide), for access scoping.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="data_quality_metrics",
+    )
+    # Set on rows computed for a period (per-field accuracy), empty for live readings.
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    measured_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-measured_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="quality_score_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1),
+                name="quality_confidence_0_1",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["quality_type", "entity_type", "measured_at"]),
+            models.Index(fields=["field_name", "measured_at"]),
+            models.Index(fields=["user", "measured_at"]),
+        ]
+
+    def __str__(self):
+        target = (
+            f"{self.entity_type}.{self.field_name}"
+            if self.field_name
+            else self.entity_type
+        )
+        return f"{self.quality_type} {target}: {self.score:.3f}"
+
+
+class HealthType(models.TextChoices):
+    API_RESPONSE_TIME = "api_response_time", "API response time"
+    DATABASE_LATENCY = "database_latency", "Database latency"
+    CACHE_LATENCY = "cache_latency", "Cache latency"
+    ERROR_RATE = "error_rate", "Error rate"
+    QUEUE_DEPTH = "queue_depth", "Queue depth"
+    CPU_USAGE = "cpu_usage", "CPU usage"
+    MEMORY_USAGE = "memory_usage", "Memory usage"
+    DISK_FREE = "disk_free", "Free disk"
+    SUCCESS_RATE = "success_rate", "Success rate"
+    AVAILABILITY = "availability", "Availability"
+
+
+class HealthStatus(models.TextChoices):
+    # Declared from best to worst: the overall status is the worst one present.
+    HEALTHY = "healthy", "Healthy"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+    DOWN = "down", "Down"
+
+
+class SystemHealthMetric(TimeStampedModel):
+    """One health reading of a component, with the thresholds it was judged by."""
+
+    health_type = models.CharField(max_length=32, choices=HealthType.choices)
+    component = models.CharField(max_length=64)
+    value = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=10, choices=HealthStatus.choices)
+    warning_threshold = models.FloatField(null=True, blank=True)
+    critical_threshold = models.FloatField(null=True, blank=True)
+    # Latency, error rate, queue depth: higher is worse; free disk, success rate: lower.
+    higher_is_worse = models.BooleanField(default=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    timestamp = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        indexes = [
+            models.Index(fields=["component", "timestamp"]),
+            models.Index(fields=["health_type", "timestamp"]),
+            models.Index(fields=["status", "timestamp"]),
+        ]
+
+    def __str__(self):
+        reading = f"{self.health_type}={self.value}{self.unit}"
+        return f"{self.component} {reading} [{self.status}]"
+
+
+class ReportType(models.TextChoices):
+    DAILY_SUMMARY = "daily_summary", "Daily summary"
+    WEEKLY_PERFORMANCE = "weekly_performance", "Weekly performance"
+    MONTHLY_ANALYTICS = "monthly_analytics", "Monthly analytics"
+    USER_ACTIVITY = "user_activity", "User activity"
+    CUSTOM = "custom", "Custom"
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GENERATING = "generating", "Generating"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class Report(TimeStampedModel):
+    """A generated analytics report and its lifecycle."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report_type = models.CharField(max_length=32, choices=ReportType.choices)
+    title = models.CharField(max_length=255)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    report_data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    error = models.TextField(blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    # The user a user-activity report is about (NULL for organisation reports).
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports_about",
+    )
+    generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["report_type", "period_start"]),
+            models.Index(fields=["created_by", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.title} [{self.status}]"

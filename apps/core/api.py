@@ -1,0 +1,67 @@
+"""One error shape for the whole API, produced by one exception handler.
+
+Every error answers `{"error": {"code": ..., "message": ..., "fields": {...}}}`;
+`fields` names each bad input field with its messages (for batches, by index).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """Build the API's error body."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten_detail(detail) -> str:
+    """Pick one human-readable message out of a DRF error detail structure."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            return f"{key}: {_flatten_detail(value)}"
+        return ""
+    if isinstance(detail, list):
+        return _flatten_detail(detail[0]) if detail else ""
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Turn any exception raised by a view into the one error shape."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in %s", context.get("view"))
+        return Response(
+            error_body("server_error", "An unexpected error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"non_field_errors": exc.detail}
+        )
+        fields = {key: value for key, value in detail.items()}
+        message = "Invalid input. " + _flatten_detail(detail)
+        response.data = error_body("invalid", message.strip(), fields)
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        response.data = error_body(code, _flatten_detail(exc.detail))
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DebriefingsConfig(AppConfig):
+    name = "apps.debriefings"
+    verbose_name = "Debriefings"
