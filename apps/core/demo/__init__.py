@@ -1,0 +1,1 @@
+"""Deterministic demo data for local development, demos and benchmarks."""
