@@ -10,7 +10,21 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.testing import TEST_TIME_ZONE
+
 ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def _organisation_time_zone(settings):
+    """Run every test in a daylight-saving zone (the worker gets the same)."""
+    settings.TIME_ZONE = TEST_TIME_ZONE
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords with MD5: PBKDF2's deliberate slowness adds minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +33,24 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_real_worker(request):
+    """Run tasks in-process except in tests that ask for the real worker.
+
+    With a broker configured (CI's PostgreSQL leg), a task sent by a test that has
+    no worker would wait forever; the worker tests prove the real path instead.
+    """
+    if "celery_worker_process" in request.fixturenames:
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 def real_celery_configured() -> bool:
@@ -38,6 +70,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     db = connection.settings_dict
     env = {
         **os.environ,
+        "TIME_ZONE": TEST_TIME_ZONE,
         # The worker must read and write the database this test session created.
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}"

@@ -176,6 +176,31 @@ class DataQualityMetric(TimeStampedModel):
     class Meta:
         ordering = ["-measured_at"]
         constraints = [
+            # One row per field, period and user (or organisation) for computed
+            # period rows, so recomputing a period replaces rather than adds.
+            models.UniqueConstraint(
+                fields=[
+                    "quality_type",
+                    "entity_type",
+                    "field_name",
+                    "period_start",
+                    "period_end",
+                    "user",
+                ],
+                condition=Q(period_start__isnull=False, user__isnull=False),
+                name="uniq_quality_period_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "quality_type",
+                    "entity_type",
+                    "field_name",
+                    "period_start",
+                    "period_end",
+                ],
+                condition=Q(period_start__isnull=False, user__isnull=True),
+                name="uniq_quality_period_org_wide",
+            ),
             models.CheckConstraint(
                 condition=Q(score__gte=0) & Q(score__lte=1), name="quality_score_0_1"
             ),

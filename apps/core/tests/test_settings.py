@@ -36,7 +36,7 @@ def run_python(code: str, **env_vars: str) -> subprocess.CompletedProcess:
         "DJANGO_ENV_FILE": "/nonexistent/.env",
         **env_vars,
     }
-    return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,

@@ -1,0 +1,111 @@
+"""Aggregation periods: half-open `[start, end)` intervals in local time.
+
+Hours start on the hour, days at local midnight, weeks on Monday, months on the 1st.
+Boundaries are found on the local calendar but kept in UTC: Python adds and compares
+two datetimes of the same zone on the wall clock, which is wrong across a
+daylight-saving change. So days here are 23 or 25 hours long, as metrics.md requires.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from apps.analytics.models import AggregationPeriod
+
+UTC = dt.UTC
+
+
+def local_zone() -> ZoneInfo:
+    """Return the organisation's time zone (settings.TIME_ZONE, read at call time)."""
+    return timezone.get_default_timezone()
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """Return the instant (in UTC) at which local `day` starts."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One aggregation period of a kind, `[start, end)`, both in UTC."""
+
+    start: dt.datetime
+    end: dt.datetime
+    kind: str
+
+    @property
+    def label(self) -> str:
+        """Return a short human label: `2026-11-27`, `2026-W48`, `2026-11`..."""
+        start = timezone.localtime(self.start, local_zone())
+        if self.kind == AggregationPeriod.HOURLY:
+            return start.strftime("%Y-%m-%d %H:00")
+        if self.kind == AggregationPeriod.WEEKLY:
+            year, week, _ = start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == AggregationPeriod.MONTHLY:
+            return start.strftime("%Y-%m")
+        return start.strftime("%Y-%m-%d")
+
+    def previous(self) -> "Period":
+        """Return the period of the same kind just before this one."""
+        return period_containing(self.kind, self.start - dt.timedelta(microseconds=1))
+
+    def next(self) -> "Period":
+        """Return the period of the same kind just after this one."""
+        return period_containing(self.kind, self.end)
+
+    def contains(self, moment: dt.datetime) -> bool:
+        """Tell whether `moment` falls in `[start, end)`."""
+        return self.start <= moment < self.end
+
+
+def period_containing(kind: str, moment: dt.datetime) -> Period:
+    """Return the period of `kind` that contains the aware instant `moment`."""
+    if timezone.is_naive(moment):
+        raise ValueError("period_containing() needs an aware datetime")
+    local = timezone.localtime(moment, local_zone())
+    if kind == AggregationPeriod.HOURLY:
+        # Floor in UTC: an hour is an hour even on the night the clocks change
+        # (zones with a half-hour offset floor on their own local hour).
+        offset = local.utcoffset()
+        shifted = (moment.astimezone(UTC) + offset).replace(
+            minute=0, second=0, microsecond=0
+        )
+        start = shifted - offset
+        return Period(start, start + dt.timedelta(hours=1), kind)
+    day = local.date()
+    if kind == AggregationPeriod.DAILY:
+        first, last = day, day + dt.timedelta(days=1)
+    elif kind == AggregationPeriod.WEEKLY:
+        first = day - dt.timedelta(days=day.weekday())
+        last = first + dt.timedelta(days=7)
+    elif kind == AggregationPeriod.MONTHLY:
+        first = day.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1)
+    else:
+        raise ValueError(f"unknown aggregation period {kind!r}")
+    return Period(local_midnight(first), local_midnight(last), kind)
+
+
+def periods_between(kind: str, start: dt.datetime, end: dt.datetime) -> list[Period]:
+    """Return every period of `kind` that overlaps `[start, end]`, oldest first."""
+    periods = []
+    current = period_containing(kind, start)
+    while current.start <= end:
+        periods.append(current)
+        current = current.next()
+    return periods
+
+
+def last_complete_period(kind: str, now: dt.datetime | None = None) -> Period:
+    """Return the latest period of `kind` that has ended (yesterday, last hour...)."""
+    return period_containing(kind, now or timezone.now()).previous()
+
+
+def periods_on_day(kind: str, day: dt.date) -> list[Period]:
+    """Return the periods of `kind` that overlap local `day` (24 hours, or 1 period)."""
+    start = local_midnight(day)
+    end = local_midnight(day + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
+    return periods_between(kind, start, end)

@@ -1,0 +1,6 @@
+"""The analytics services: the spec's public classes and the collection pipeline."""
+
+from apps.analytics.services.analytics import AnalyticsService
+from apps.analytics.services.realtime import RealTimeAnalyticsCollector
+
+__all__ = ["AnalyticsService", "RealTimeAnalyticsCollector"]

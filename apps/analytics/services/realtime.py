@@ -1,0 +1,131 @@
+"""Real-time collection: storing quality scores and health readings as they happen."""
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.analytics.models import (
+    DataQualityMetric,
+    HealthType,
+    QualityType,
+    SystemHealthMetric,
+)
+from apps.analytics.services.health import derive_status
+
+logger = logging.getLogger(__name__)
+
+# Health types where a lower reading is the worse one.
+LOWER_IS_WORSE = {
+    HealthType.DISK_FREE,
+    HealthType.SUCCESS_RATE,
+    HealthType.AVAILABILITY,
+}
+
+
+def _check_unit_interval(name: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError({name: f"{name} must be a number in [0, 1]."}) from None
+    if not 0.0 <= number <= 1.0:
+        raise ValidationError({name: f"{name} must be within [0, 1], not {number}."})
+    return number
+
+
+def _check_metadata(metadata) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError({"metadata": "metadata must be a JSON object."})
+    return metadata
+
+
+def _check_choice(name: str, value, choices) -> str:
+    if value not in choices.values:
+        allowed = ", ".join(choices.values)
+        raise ValidationError(
+            {name: f"Unknown {name} {value!r}; expected one of {allowed}."}
+        )
+    return value
+
+
+class RealTimeAnalyticsCollector:
+    """Record analytics events as they happen; class-level calls, as the spec shows."""
+
+    @classmethod
+    def track_data_quality(
+        cls,
+        *,
+        quality_type: str,
+        entity_type: str,
+        score: float,
+        confidence: float,
+        field_name: str = "",
+        entity_id=None,
+        user=None,
+        metadata: dict | None = None,
+        measured_at: dt.datetime | None = None,
+    ) -> DataQualityMetric:
+        """Store one data-quality score in [0, 1] with its confidence."""
+        _check_choice("quality_type", quality_type, QualityType)
+        return DataQualityMetric.objects.create(
+            quality_type=quality_type,
+            entity_type=entity_type,
+            entity_id="" if entity_id is None else str(entity_id),
+            field_name=field_name or "",
+            score=_check_unit_interval("score", score),
+            confidence=_check_unit_interval("confidence", confidence),
+            user=user,
+            metadata=_check_metadata(metadata),
+            measured_at=measured_at or timezone.now(),
+        )
+
+    @classmethod
+    def track_system_health(
+        cls,
+        *,
+        health_type: str,
+        component: str,
+        value: float | None,
+        unit: str = "",
+        warning_threshold: float | None = None,
+        critical_threshold: float | None = None,
+        higher_is_worse: bool | None = None,
+        metadata: dict | None = None,
+        timestamp: dt.datetime | None = None,
+    ) -> SystemHealthMetric:
+        """Store a health reading; its status is derived from the thresholds.
+
+        `higher_is_worse` defaults by type (free disk, success rate, availability:
+        lower is worse). `value=None` records the component as unreachable (down).
+        """
+        _check_choice("health_type", health_type, HealthType)
+        if not component:
+            raise ValidationError({"component": "component is required."})
+        if higher_is_worse is None:
+            higher_is_worse = health_type not in LOWER_IS_WORSE
+        status = derive_status(
+            value,
+            warning_threshold,
+            critical_threshold,
+            higher_is_worse=higher_is_worse,
+        )
+        reading = SystemHealthMetric.objects.create(
+            health_type=health_type,
+            component=component,
+            value=value,
+            unit=unit,
+            status=status,
+            warning_threshold=warning_threshold,
+            critical_threshold=critical_threshold,
+            higher_is_worse=higher_is_worse,
+            metadata=_check_metadata(metadata),
+            timestamp=timestamp or timezone.now(),
+        )
+        if status != "healthy":
+            logger.warning(
+                "%s %s is %s: %s%s", component, health_type, status, value, unit
+            )
+        return reading

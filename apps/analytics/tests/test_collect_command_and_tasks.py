@@ -1,0 +1,189 @@
+"""The collect_analytics command and the Celery tasks: options, errors, idempotence."""
+
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from apps.accounts.tests.factories import UserFactory
+from apps.analytics.models import MetricType, PerformanceMetric, SystemHealthMetric
+from apps.analytics.periods import last_complete_period
+from apps.analytics.tasks import (
+    collect_performance_metrics,
+    collect_system_health_metrics,
+)
+from apps.analytics.tests.conftest import local
+from apps.analytics.tests.factories import UserEngagementMetricFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("collect_analytics", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--period", "yearly"],
+            "--period must be one of hourly, daily, weekly, monthly",
+        ),
+        (["--days-back", "-3"], "--days-back must be between 1 and 3660, not -3."),
+        (["--days-back", "0"], "--days-back must be between 1 and 3660, not 0."),
+        (["--days-back", "ten"], "--days-back must be a whole number, not 'ten'."),
+        (["--date", "2026-02-30"], "--date must be a date like 2026-11-27"),
+        (["--date", "yesterday"], "--date must be a date like 2026-11-27"),
+        (["--date", "2999-01-01"], "--date 2999-01-01 is in the future"),
+    ],
+)
+def test_bad_input_is_a_one_line_error_and_writes_nothing(args, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+        run(*args)
+    assert not PerformanceMetric.objects.exists()
+
+
+def test_bad_input_from_the_shell_exits_non_zero_with_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collect_analytics", "--period", "yearly"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_ENV_FILE": "/nonexistent",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: --period must be one of hourly, daily, weekly, monthly, "
+        "not 'yearly'."
+    ]
+
+
+def test_spec_command_lines_run_and_print_a_summary():
+    UserEngagementMetricFactory(
+        user=UserFactory(), timestamp=last_complete_period("daily").start
+    )
+    daily = run("--period", "daily", "--days-back", "1")
+    assert "Collecting daily metrics for 2 period(s)" in daily
+    assert "2 period(s) computed, 0 skipped" in daily
+    weekly = run("--period", "weekly", "--system-health")
+    assert "1 period(s) computed" in weekly
+    assert "System health: database database_latency" in weekly
+    assert "System health: cache cache_latency" in weekly
+    assert SystemHealthMetric.objects.filter(status="healthy").count() == 2
+
+
+def test_second_run_says_what_it_skipped():
+    run("--period", "daily", "--days-back", "3")
+    again = run("--period", "daily", "--days-back", "3")
+    assert (
+        "1 period(s) computed, 3 skipped (already collected; --force recomputes them)"
+        in again
+    )
+    forced = run("--period", "daily", "--days-back", "3", "--force")
+    assert "4 period(s) computed, 0 skipped" in forced
+
+
+def test_date_selects_the_period_containing_it_and_hours_of_that_day():
+    run("--period", "weekly", "--date", "2026-11-12")
+    week = PerformanceMetric.objects.get()
+    assert week.metadata == {
+        "sample_size": 0,
+        "events": 0,
+        "events_by_type": {},
+        "sessions": 0,
+        "mean_session_seconds": None,
+        "events_per_active_user": None,
+    }
+    assert (week.period_start, week.period_end) == (
+        local("2026-11-09"),
+        local("2026-11-16"),
+    )
+    out = run("--period", "hourly", "--date", "2026-11-12")
+    assert "for 24 period(s): 2026-11-12 00:00 to 2026-11-12 23:00" in out
+    out = run("--period", "daily", "--date", "2026-11-12T10:30")
+    assert "for 1 period(s): 2026-11-12 to 2026-11-12" in out
+
+
+def test_task_collects_the_last_complete_period_and_is_idempotent():
+    user = UserFactory()
+    yesterday = last_complete_period("daily")
+    UserEngagementMetricFactory(user=user, timestamp=yesterday.start)
+    first = collect_performance_metrics.delay("daily").get(timeout=60)
+    rows = sorted(PerformanceMetric.objects.values_list("id", "user_id", "value"))
+    second = collect_performance_metrics.delay("daily").get(timeout=60)
+    assert first["periods_computed"] == second["periods_computed"] == [yesterday.label]
+    assert (
+        sorted(PerformanceMetric.objects.values_list("id", "user_id", "value")) == rows
+    )
+    assert {(user_id, value) for _, user_id, value in rows} == {
+        (user.pk, 1.0),
+        (None, 1.0),
+    }
+
+
+def test_task_refuses_an_unknown_period():
+    with pytest.raises(ValueError, match="unknown period 'yearly'"):
+        collect_performance_metrics("yearly")
+
+
+def test_system_health_task_stores_readings():
+    readings = collect_system_health_metrics()
+    assert {r["component"] for r in readings} == {"database", "cache"}
+    assert SystemHealthMetric.objects.count() == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_collections_never_duplicate_a_row():
+    for _ in range(5):
+        UserEngagementMetricFactory(
+            user=UserFactory(), timestamp=last_complete_period("daily").start
+        )
+    errors = []
+
+    def collect():
+        try:
+            collect_performance_metrics("daily")
+        except Exception as exc:  # collected to fail the test, not to hide it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=collect) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (
+        PerformanceMetric.objects.filter(metric_type=MetricType.USER_ENGAGEMENT).count()
+        == 6
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_collects_metrics_into_the_database(celery_worker_process):
+    user = UserFactory()
+    UserEngagementMetricFactory(
+        user=user, timestamp=last_complete_period("daily").start
+    )
+    summary = collect_performance_metrics.delay("daily").get(timeout=120)
+    assert summary["periods_computed"] == [last_complete_period("daily").label]
+    assert PerformanceMetric.objects.get(user=user).value == 1
