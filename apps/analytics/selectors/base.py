@@ -50,6 +50,23 @@ class MetricResult:
         return {**counts, **self.breakdown}
 
 
+def rate_result(
+    metric_type, start, end, user_id, numerator, denominator, breakdown
+) -> MetricResult:
+    """Build the result of a rate metric: numerator / denominator over a sample."""
+    return MetricResult(
+        metric_type=metric_type,
+        period_start=start,
+        period_end=end,
+        user_id=user_id,
+        value=ratio(numerator, denominator),
+        numerator=numerator,
+        denominator=denominator,
+        sample_size=denominator,
+        breakdown=breakdown,
+    )
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     """Return numerator / denominator, or None when the denominator is zero."""
     return numerator / denominator if denominator else None

@@ -7,9 +7,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from apps.analytics.models import MetricType
 from apps.analytics.selectors.base import (
     ORG,
-    MetricResult,
     percentiles,
-    ratio,
+    rate_result,
     rounded,
     scope_filter,
     sum_groups,
@@ -64,15 +63,13 @@ def debriefing_completion(start, end, user_ids=None) -> dict:
     results = {}
     for user_id, counts in groups.items():
         median_seconds = medians.get(user_id, [None])[0]
-        results[user_id] = MetricResult(
-            metric_type=MetricType.DEBRIEFING_COMPLETION,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=ratio(counts["completed"], counts["due"]),
-            numerator=counts["completed"],
-            denominator=counts["due"],
-            sample_size=counts["due"],
+        results[user_id] = rate_result(
+            MetricType.DEBRIEFING_COMPLETION,
+            start,
+            end,
+            user_id,
+            counts["completed"],
+            counts["due"],
             breakdown={
                 "completed": counts["completed"],
                 "skipped": counts["skipped"],

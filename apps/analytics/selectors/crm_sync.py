@@ -5,8 +5,8 @@ from django.db.models import Count, Sum
 from apps.analytics.models import MetricType
 from apps.analytics.selectors.base import (
     ORG,
-    MetricResult,
     percentiles,
+    rate_result,
     ratio,
     rounded,
     scope_filter,
@@ -90,15 +90,13 @@ def crm_sync_success(start, end, user_ids=None) -> dict:
         top = sorted(
             errors.get(user_id, {}).items(), key=lambda item: (-item[1], item[0])
         )
-        results[user_id] = MetricResult(
-            metric_type=MetricType.CRM_SYNC_SUCCESS,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=ratio(tally["success"], tally["attempts"]),
-            numerator=tally["success"],
-            denominator=tally["attempts"],
-            sample_size=tally["attempts"],
+        results[user_id] = rate_result(
+            MetricType.CRM_SYNC_SUCCESS,
+            start,
+            end,
+            user_id,
+            tally["success"],
+            tally["attempts"],
             breakdown={
                 "failed": scope["status"].get(SyncStatus.FAILED, 0),
                 "conflict": scope["status"].get(SyncStatus.CONFLICT, 0),

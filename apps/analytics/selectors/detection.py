@@ -5,7 +5,7 @@ from django.db.models import Count, Sum
 from apps.analytics.models import MetricType
 from apps.analytics.selectors.base import (
     ORG,
-    MetricResult,
+    rate_result,
     ratio,
     rounded,
     scope_filter,
@@ -65,15 +65,13 @@ def meeting_detection_accuracy(start, end, user_ids=None) -> dict:
         matrix = scope["matrix"]
         total = sum(sum(row.values()) for row in matrix.values())
         correct = sum(matrix[kind][kind] for kind in TYPES)
-        results[user_id] = MetricResult(
-            metric_type=MetricType.MEETING_DETECTION_ACCURACY,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=ratio(correct, total),
-            numerator=correct,
-            denominator=total,
-            sample_size=total,
+        results[user_id] = rate_result(
+            MetricType.MEETING_DETECTION_ACCURACY,
+            start,
+            end,
+            user_id,
+            correct,
+            total,
             breakdown={
                 # Rows are the detected type, columns the type the rep confirmed.
                 "confusion_matrix": matrix,

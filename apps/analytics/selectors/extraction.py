@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from apps.analytics.models import MetricType
 from apps.analytics.selectors.base import (
     ORG,
-    MetricResult,
+    rate_result,
     ratio,
     rounded,
     scope_filter,
@@ -80,15 +80,13 @@ def data_extraction_accuracy(start, end, user_ids=None) -> dict:
                 "accuracy": rounded(field_figures["accuracy"]),
                 "mean_confidence": rounded(field_figures["mean_confidence"]),
             }
-        results[user_id] = MetricResult(
-            metric_type=MetricType.DATA_EXTRACTION_ACCURACY,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=figures["accuracy"],
-            numerator=counts["accepted"],
-            denominator=counts["reviewed"],
-            sample_size=counts["reviewed"],
+        results[user_id] = rate_result(
+            MetricType.DATA_EXTRACTION_ACCURACY,
+            start,
+            end,
+            user_id,
+            counts["accepted"],
+            counts["reviewed"],
             breakdown={
                 "accepted": counts["accepted"],
                 "corrected": counts["corrected"],

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from apps.analytics.models import MetricType
 from apps.analytics.selectors.base import (
     ORG,
-    MetricResult,
+    rate_result,
     ratio,
     rounded,
     scope_filter,
@@ -68,15 +68,13 @@ def participant_matching_accuracy(start, end, user_ids=None) -> dict:
     for user_id in reviews.keys() | rates.keys():
         review = reviews.get(user_id) or dict.fromkeys(REVIEW_COUNTS, 0)
         rate = rates.get(user_id) or dict.fromkeys(RATE_COUNTS, 0)
-        results[user_id] = MetricResult(
-            metric_type=MetricType.PARTICIPANT_MATCHING_ACCURACY,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=ratio(review["confirmed"], review["reviewed"]),
-            numerator=review["confirmed"],
-            denominator=review["reviewed"],
-            sample_size=review["reviewed"],
+        results[user_id] = rate_result(
+            MetricType.PARTICIPANT_MATCHING_ACCURACY,
+            start,
+            end,
+            user_id,
+            review["confirmed"],
+            review["reviewed"],
             breakdown={
                 "confirmed": review["confirmed"],
                 "rejected": review["rejected"],
