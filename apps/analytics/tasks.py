@@ -4,11 +4,14 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import dateparse, timezone
 
+from apps.analytics.cache import AnalyticsCache
 from apps.analytics.models import AggregationPeriod
-from apps.analytics.periods import last_complete_period
+from apps.analytics.periods import last_complete_period, period_containing
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
+from apps.analytics.services.realtime_rollup import fold_real_time_hour
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +60,43 @@ def collect_system_health_metrics() -> list[dict]:
         }
         for r in collect_system_health()
     ]
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
+def aggregate_real_time_metrics(hour: str | None = None) -> dict:
+    """Fold an hour's real-time buckets into hourly user_engagement rows.
+
+    `hour` is an ISO datetime inside the hour to fold (default: the last complete
+    hour). Idempotent: the rows are upserted on their unique key.
+    """
+    if hour is None:
+        period = last_complete_period(AggregationPeriod.HOURLY)
+    else:
+        moment = dateparse.parse_datetime(hour)
+        if moment is None:
+            raise ValueError(f"hour must be an ISO datetime, not {hour!r}")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        period = period_containing(AggregationPeriod.HOURLY, moment)
+    return fold_real_time_hour(period)
+
+
+@shared_task(acks_late=True, max_retries=0, soft_time_limit=30, time_limit=60)
+def invalidate_analytics_cache(
+    cache_type: str | None = None, user_id: int | None = None
+) -> dict:
+    """Forget cached analytics: of one type, of one user, or (neither given) all."""
+    if cache_type:
+        AnalyticsCache.invalidate_type(cache_type)
+    if user_id is not None:
+        AnalyticsCache.invalidate_user(user_id)
+    if not cache_type and user_id is None:
+        AnalyticsCache.invalidate_all()
+    return {"cache_type": cache_type, "user_id": user_id}

@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.errors import InvalidInput
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,6 +36,11 @@ def _flatten_detail(detail) -> str:
 
 def exception_handler(exc, context):
     """Turn any exception raised by a view into the one error shape."""
+    if isinstance(exc, InvalidInput):
+        return Response(
+            error_body("invalid", exc.message, exc.fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

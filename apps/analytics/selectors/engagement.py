@@ -48,43 +48,50 @@ def user_engagement(start, end, user_ids=None) -> dict:
     """Return engagement per user and for the scope; the scope's row always exists."""
     events = scope_filter(UserEngagementMetric.objects.order_by(), "user_id", user_ids)
     in_period = events.filter(timestamp__gte=start, timestamp__lt=end)
-    groups = {
-        row.pop("user_id"): row
+    per_user = {
+        row.pop("user_id"): {**row, "by_type": {}}
         for row in in_period.values("user_id").annotate(
             events=Count("id"),
             sessions=Count("session_id", distinct=True),
             duration=Sum("duration_seconds"),
         )
     }
-    by_type: dict = {ORG: {}}
     for row in in_period.values("user_id", "engagement_type").annotate(n=Count("id")):
-        for key in (row["user_id"], ORG):
-            bucket = by_type.setdefault(key, {})
-            bucket[row["engagement_type"]] = (
-                bucket.get(row["engagement_type"], 0) + row["n"]
-            )
-
-    active = {user_id: 1 for user_id in groups}
-    totals = dict.fromkeys(COUNTS, 0)
-    for row in groups.values():
-        for key in COUNTS:
-            totals[key] += row[key] or 0
-    groups[ORG] = totals
-    active[ORG] = len(active)
-
+        per_user[row["user_id"]]["by_type"][row["engagement_type"]] = row["n"]
     day = local_day_of(start, end)
     windows = _trailing_active_users(events, day, end) if day else None
+    return engagement_results(start, end, per_user, windows)
+
+
+def engagement_results(start, end, per_user: dict, windows: dict | None) -> dict:
+    """Build the engagement results from per-user tallies.
+
+    `per_user` maps a user id to `events`, `sessions` (distinct), `duration`
+    (seconds) and `by_type`; the real-time fold builds the same tallies from its
+    minute buckets, so both paths give identical rows.
+    """
+    totals = {key: 0 for key in COUNTS}
+    org_by_type: dict = {}
+    for tally in per_user.values():
+        for key in COUNTS:
+            totals[key] += tally[key] or 0
+        for kind, n in tally["by_type"].items():
+            org_by_type[kind] = org_by_type.get(kind, 0) + n
+    scopes = {
+        **{user_id: (1, tally) for user_id, tally in per_user.items()},
+        ORG: (len(per_user), {**totals, "by_type": org_by_type}),
+    }
     results = {}
-    for user_id, row in groups.items():
+    for user_id, (active, tally) in scopes.items():
         breakdown = {
-            "events": row["events"],
-            "events_by_type": dict(sorted(by_type.get(user_id, {}).items())),
-            "sessions": row["sessions"],
+            "events": tally["events"],
+            "events_by_type": dict(sorted(tally["by_type"].items())),
+            "sessions": tally["sessions"],
             # A session lasts as long as its events' durations add up to.
             "mean_session_seconds": rounded(
-                ratio(row["duration"] or 0, row["sessions"]), 1
+                ratio(tally["duration"] or 0, tally["sessions"]), 1
             ),
-            "events_per_active_user": rounded(ratio(row["events"], active[user_id]), 2),
+            "events_per_active_user": rounded(ratio(tally["events"], active), 2),
         }
         if windows and user_id is ORG:
             breakdown.update(windows)
@@ -93,8 +100,8 @@ def user_engagement(start, end, user_ids=None) -> dict:
             period_start=start,
             period_end=end,
             user_id=user_id,
-            value=active[user_id],
-            sample_size=row["events"],
+            value=active,
+            sample_size=tally["events"],
             breakdown=breakdown,
         )
     return results

@@ -163,44 +163,58 @@ def _replace(model, rows, existing, *, match, constraints, update_fields):
 
 
 def store_period(period: Period, results: dict, *, now=None) -> tuple[int, int, int]:
-    """Replace the period's stored rows with `results`: (written, removed, quality)."""
+    """Replace the rows of the metrics in `results`: (written, removed, quality).
+
+    Rows of metric types not in `results` are left alone, so one metric can be
+    refreshed on its own (the real-time engagement fold does).
+    """
     partial = period.end > (now or timezone.now())
     metric_rows = _metric_rows(period, results, partial)
-    quality_rows = _quality_rows(period, results[MetricType.DATA_EXTRACTION_ACCURACY])
+    quality_written = quality_removed = 0
     with transaction.atomic():
         written, removed = _replace(
             PerformanceMetric,
             metric_rows,
             PerformanceMetric.objects.filter(
-                aggregation_period=period.kind, period_start=period.start
+                metric_type__in=list(results),
+                aggregation_period=period.kind,
+                period_start=period.start,
             ),
             match=["metric_type", "user_id"],
             constraints=("uniq_perf_metric_per_user", "uniq_perf_metric_org_wide"),
             update_fields=["value", "period_end", "metadata"],
         )
-        quality_written, quality_removed = _replace(
-            DataQualityMetric,
-            quality_rows,
-            DataQualityMetric.objects.filter(
-                quality_type=QualityType.ACCURACY,
-                entity_type="extracted_field",
-                period_start=period.start,
-                period_end=period.end,
-            ),
-            match=["field_name", "user_id"],
-            constraints=(
-                "uniq_quality_period_per_user",
-                "uniq_quality_period_org_wide",
-            ),
-            update_fields=[
-                "score",
-                "confidence",
-                "sample_size",
-                "metadata",
-                "measured_at",
-            ],
-        )
+        if MetricType.DATA_EXTRACTION_ACCURACY in results:
+            quality_written, quality_removed = _store_quality(
+                period, results[MetricType.DATA_EXTRACTION_ACCURACY]
+            )
     return written, removed + quality_removed, quality_written
+
+
+def _store_quality(period: Period, accuracy: dict) -> tuple[int, int]:
+    """Replace the period's per-field accuracy rows (DataQualityMetric)."""
+    return _replace(
+        DataQualityMetric,
+        _quality_rows(period, accuracy),
+        DataQualityMetric.objects.filter(
+            quality_type=QualityType.ACCURACY,
+            entity_type="extracted_field",
+            period_start=period.start,
+            period_end=period.end,
+        ),
+        match=["field_name", "user_id"],
+        constraints=(
+            "uniq_quality_period_per_user",
+            "uniq_quality_period_org_wide",
+        ),
+        update_fields=[
+            "score",
+            "confidence",
+            "sample_size",
+            "metadata",
+            "measured_at",
+        ],
+    )
 
 
 def collected_period_starts(kind: str, periods: Sequence[Period]) -> set:

@@ -1,4 +1,4 @@
-"""Real-time collection: storing quality scores and health readings as they happen."""
+"""Real-time collection: engagement events, quality scores and health readings."""
 
 import datetime as dt
 import logging
@@ -11,6 +11,12 @@ from apps.analytics.models import (
     HealthType,
     QualityType,
     SystemHealthMetric,
+    UserEngagementMetric,
+)
+from apps.analytics.services.engagement import (
+    BatchResult,
+    record_engagement,
+    record_engagement_batch,
 )
 from apps.analytics.services.health import derive_status
 
@@ -53,6 +59,44 @@ def _check_choice(name: str, value, choices) -> str:
 
 class RealTimeAnalyticsCollector:
     """Record analytics events as they happen; class-level calls, as the spec shows."""
+
+    @classmethod
+    def track_user_engagement(
+        cls,
+        user,
+        engagement_type: str,
+        session_id: str,
+        entity_type: str | None = None,
+        entity_id=None,
+        duration_seconds: float | None = None,
+        metadata: dict | None = None,
+        timestamp: dt.datetime | None = None,
+        event_id=None,
+    ) -> UserEngagementMetric:
+        """Store an engagement event, count it live and mark the user active.
+
+        The same `event_id` sent twice is stored once (the stored event is returned).
+        Invalid input raises ValidationError naming each bad field; nothing is stored.
+        """
+        event, _ = record_engagement(
+            user,
+            {
+                "engagement_type": engagement_type,
+                "session_id": session_id,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "duration_seconds": duration_seconds,
+                "metadata": metadata,
+                "timestamp": timestamp,
+                "event_id": event_id,
+            },
+        )
+        return event
+
+    @classmethod
+    def track_user_engagement_batch(cls, user, events: list[dict]) -> BatchResult:
+        """Store up to MAX_BATCH_EVENTS events of one user in one insert, or none."""
+        return record_engagement_batch(user, events)
 
     @classmethod
     def track_data_quality(

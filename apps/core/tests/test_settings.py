@@ -61,6 +61,7 @@ def test_embedded_default_needs_no_environment():
     assert seen["cache_timeout"] == 300
     assert seen["alert_emails"] == ["admin@example.com"]
     assert seen["beat"] == [
+        "aggregate-real-time-metrics",
         "cleanup-old-data",
         "collect-daily-metrics",
         "collect-hourly-metrics",

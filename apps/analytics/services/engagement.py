@@ -1,0 +1,229 @@
+"""Storing engagement events: validation, idempotency by event_id, batches.
+
+Events are stored in the database first (nothing is lost if Redis is down), then
+counted in the real-time store once the transaction commits.
+"""
+
+import datetime as dt
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.analytics.cache import RealTimeAnalyticsCache
+from apps.analytics.models import EngagementType, UserEngagementMetric
+from apps.analytics.observability import EVENTS_TRACKED
+from apps.core.errors import InvalidInput
+
+MAX_BATCH_EVENTS = 1000
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead a client's clock may run
+MAX_DURATION_SECONDS = 24 * 60 * 60
+MAX_METADATA_BYTES = 16 * 1024
+MAX_SESSION_ID_LENGTH = 128
+MAX_ENTITY_LENGTH = 64
+
+
+def _text(errors, name, value, limit, *, required=False) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        errors[name] = f"{name} is required."
+    elif len(text) > limit:
+        errors[name] = f"{name} must be at most {limit} characters."
+    return text
+
+
+def _duration(errors, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors["duration_seconds"] = "duration_seconds must be a number of seconds."
+    elif not math.isfinite(value) or value < 0:
+        errors["duration_seconds"] = "duration_seconds must not be negative."
+    elif value > MAX_DURATION_SECONDS:
+        errors["duration_seconds"] = (
+            f"duration_seconds must be at most {MAX_DURATION_SECONDS} (one day)."
+        )
+    else:
+        return float(value)
+    return None
+
+
+def _metadata(errors, value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors["metadata"] = "metadata must be a JSON object."
+        return {}
+    try:
+        size = len(json.dumps(value))
+    except (TypeError, ValueError):
+        errors["metadata"] = "metadata must contain only JSON values."
+        return {}
+    if size > MAX_METADATA_BYTES:
+        errors["metadata"] = f"metadata must be at most {MAX_METADATA_BYTES} bytes."
+    return value
+
+
+def _timestamp(errors, value, now):
+    if value is None:
+        return now
+    if not isinstance(value, dt.datetime):
+        errors["timestamp"] = "timestamp must be a date and time."
+        return now
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)  # a naive time is the organisation's
+    if value > now + MAX_CLOCK_SKEW:
+        errors["timestamp"] = "timestamp must not be in the future."
+    return value
+
+
+def _event_id(errors, value):
+    if value is None or value == "":
+        return None
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        errors["event_id"] = "event_id must be a UUID."
+        return None
+
+
+def build_event(user, data: dict, *, now) -> UserEngagementMetric:
+    """Validate one event's fields; raise ValidationError naming each bad one."""
+    errors: dict = {}
+    if getattr(user, "pk", None) is None:
+        errors["user"] = "user must be a saved user."
+    kind = data.get("engagement_type")
+    if kind not in EngagementType.values:
+        allowed = ", ".join(EngagementType.values)
+        errors["engagement_type"] = (
+            f"Unknown engagement_type {kind!r}; one of {allowed}."
+        )
+    event = UserEngagementMetric(
+        user=user if not errors.get("user") else None,
+        engagement_type=kind,
+        session_id=_text(
+            errors,
+            "session_id",
+            data.get("session_id"),
+            MAX_SESSION_ID_LENGTH,
+            required=True,
+        ),
+        entity_type=_text(
+            errors, "entity_type", data.get("entity_type"), MAX_ENTITY_LENGTH
+        ),
+        entity_id=_text(errors, "entity_id", data.get("entity_id"), MAX_ENTITY_LENGTH),
+        duration_seconds=_duration(errors, data.get("duration_seconds")),
+        metadata=_metadata(errors, data.get("metadata")),
+        timestamp=_timestamp(errors, data.get("timestamp"), now),
+        event_id=_event_id(errors, data.get("event_id")),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return event
+
+
+def _count_live(events) -> None:
+    """Count committed events in the real-time store (after the transaction)."""
+    if events:
+        transaction.on_commit(lambda: RealTimeAnalyticsCache.record_events(events))
+
+
+def _existing(event_id, user):
+    found = UserEngagementMetric.objects.filter(event_id=event_id).first()
+    if found is not None and found.user_id != user.pk:
+        # Another user's idempotency key: say nothing about their event.
+        raise ValidationError({"event_id": "event_id is already used."})
+    return found
+
+
+def record_engagement(
+    user, data: dict, *, now=None
+) -> tuple[UserEngagementMetric, bool]:
+    """Store one event; return (event, created). A repeated event_id is not stored."""
+    event = build_event(user, data, now=now or timezone.now())
+    if event.event_id is not None and (found := _existing(event.event_id, user)):
+        return found, False
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # The same event_id arrived concurrently and won the race.
+        if event.event_id is not None and (found := _existing(event.event_id, user)):
+            return found, False
+        raise
+    EVENTS_TRACKED.labels(source="single").inc()
+    _count_live([event])
+    return event, True
+
+
+@dataclass
+class BatchResult:
+    """What a batch stored: new events, and the ones already stored before."""
+
+    created: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+
+
+def record_engagement_batch(user, items: list, *, now=None) -> BatchResult:
+    """Store many events in one insert, or none of them if any is invalid.
+
+    InvalidInput names each bad item by its index under `events`.
+    """
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"events": "events must be a non-empty list."})
+    if len(items) > MAX_BATCH_EVENTS:
+        raise ValidationError(
+            {
+                "events": f"A batch holds at most {MAX_BATCH_EVENTS} events, "
+                f"not {len(items)}."
+            }
+        )
+    now = now or timezone.now()
+    events, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise ValidationError(
+                    {"non_field_errors": "Each event must be an object."}
+                )
+            events.append(build_event(user, item, now=now))
+        except ValidationError as exc:
+            errors[str(index)] = exc.message_dict
+    if errors:
+        raise InvalidInput(
+            {"events": errors}, f"{len(errors)} of {len(items)} events are invalid."
+        )
+    for _attempt in range(2):
+        try:
+            return _insert_new(user, events)
+        except IntegrityError:
+            continue  # a concurrent request stored one of our event_ids: dedupe again
+    raise ValidationError({"events": "The batch conflicts with events being stored."})
+
+
+def _insert_new(user, events) -> BatchResult:
+    result = BatchResult()
+    ids = [e.event_id for e in events if e.event_id is not None]
+    stored = {
+        e.event_id: e for e in UserEngagementMetric.objects.filter(event_id__in=ids)
+    }
+    if any(e.user_id != user.pk for e in stored.values()):
+        raise ValidationError({"events": "An event_id of this batch is already used."})
+    seen = set()
+    for event in events:
+        if event.event_id in stored:
+            result.duplicates.append(stored[event.event_id])
+        elif event.event_id is not None and event.event_id in seen:
+            continue  # the same event twice in one batch: stored once
+        else:
+            seen.add(event.event_id)
+            result.created.append(event)
+    with transaction.atomic():
+        UserEngagementMetric.objects.bulk_create(result.created)
+    EVENTS_TRACKED.labels(source="batch").inc(len(result.created))
+    _count_live(result.created)
+    return result

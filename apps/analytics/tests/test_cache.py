@@ -1,0 +1,194 @@
+"""AnalyticsCache and cache_analytics_result, on locmem (and Redis in CI's 2nd leg)."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.test import override_settings
+
+from apps.accounts.tests.factories import UserFactory
+from apps.analytics.cache import AnalyticsCache, cache_analytics_result
+from apps.analytics.cache.keys import digest
+from apps.debriefings.tests.factories import DebriefingFactory
+
+
+class Opaque:
+    def __init__(self, label):
+        self.label = label
+
+    def __repr__(self):
+        return f"Opaque({self.label})"
+
+
+def test_keys_differ_whenever_the_arguments_do():
+    moment = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
+    distinct = [
+        1,
+        1.0,
+        "1",
+        True,
+        None,
+        [1, 2],
+        (1, 2),
+        {1, 2},
+        {"a": 1},
+        {"a": "1"},
+        moment,
+        moment.replace(tzinfo=None),
+        dt.date(2026, 11, 10),
+        uuid.UUID(int=1),
+        Opaque("x"),
+        Opaque("y"),
+        {"mixed": {1: "a", "1": "b"}},
+    ]
+    digests = [digest(value) for value in distinct]
+    assert len(set(digests)) == len(distinct)
+
+
+def test_keys_are_stable_for_equal_arguments_in_any_order():
+    assert digest({"b": 2, "a": 1}) == digest({"a": 1, "b": 2})
+    assert digest({3, 1, 2}) == digest({2, 3, 1})
+    paris = dt.datetime(2026, 11, 10, 13, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert digest(paris) == digest(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+
+
+def test_key_format_is_versioned_and_hashed():
+    key = AnalyticsCache.make_key("dashboard", {"days": 7})
+    prefix, kind, version, generation, sha = key.split(":")
+    assert (prefix, kind, version) == ("analytics", "dashboard", "v1")
+    assert generation.startswith("g")
+    assert len(sha) == 40
+
+
+def test_timeouts_are_tiered_and_overridable(settings):
+    settings.ANALYTICS_CACHE_TIMEOUT = 300
+    settings.ANALYTICS_CACHE_TIMEOUTS = {}
+    assert AnalyticsCache.timeout_for("dashboard") == 300
+    assert AnalyticsCache.timeout_for("metrics") == 900
+    assert AnalyticsCache.timeout_for("reports") == 3600
+    assert AnalyticsCache.timeout_for("realtime") == 30
+    assert AnalyticsCache.timeout_for("anything-else") == 300
+    settings.ANALYTICS_CACHE_TIMEOUTS = {"dashboard": 45}
+    assert AnalyticsCache.timeout_for("dashboard") == 45
+
+
+def test_invalidating_a_type_forgets_only_that_type():
+    AnalyticsCache.set("dashboard", {"days": 7}, "dash")
+    AnalyticsCache.set("reports", {"id": 1}, "report")
+    AnalyticsCache.invalidate_type("dashboard")
+    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
+    assert AnalyticsCache.get("reports", {"id": 1}) == "report"
+
+
+def test_invalidating_a_user_forgets_only_their_entries():
+    alice, bob = 101, 102
+    AnalyticsCache.set("dashboard", {"days": 7}, "alice's", user=alice)
+    AnalyticsCache.set("dashboard", {"days": 7}, "bob's", user=bob)
+    AnalyticsCache.set("dashboard", {"days": 7}, "everyone's")
+    AnalyticsCache.invalidate_user(alice)
+    assert AnalyticsCache.get("dashboard", {"days": 7}, user=alice) is None
+    assert AnalyticsCache.get("dashboard", {"days": 7}, user=bob) == "bob's"
+    assert AnalyticsCache.get("dashboard", {"days": 7}) == "everyone's"
+    AnalyticsCache.invalidate_all()
+    assert AnalyticsCache.get("dashboard", {"days": 7}, user=bob) is None
+    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
+
+
+def test_hits_and_misses_are_counted():
+    before = AnalyticsCache.stats()["metrics"]
+    AnalyticsCache.get_or_compute("metrics", {"q": 1}, lambda: 41)
+    value, cached = AnalyticsCache.get_or_compute("metrics", {"q": 1}, lambda: 42)
+    after = AnalyticsCache.stats()["metrics"]
+    assert (value, cached) == (41, True)
+    assert after["hits"] - before["hits"] == 1
+    assert after["misses"] - before["misses"] == 1
+
+
+def test_the_spec_decorator_example_runs_verbatim_and_caches_per_arguments():
+    calls = []
+    analytics_data = {"completion": 0.8}
+
+    # --- the spec's example, as printed ---
+    @cache_analytics_result("dashboard", timeout=300)
+    def get_dashboard_data(user_id, days=7):
+        # Expensive calculation
+        calls.append((user_id, days))
+        return analytics_data
+
+    # ---
+    assert get_dashboard_data(1) == analytics_data
+    assert get_dashboard_data(1, days=7) == analytics_data  # same meaning, same entry
+    assert get_dashboard_data(user_id=1) == analytics_data
+    get_dashboard_data(1, days=30)
+    get_dashboard_data(2)
+    assert calls == [(1, 7), (1, 30), (2, 7)]
+
+
+def test_the_decorator_never_returns_another_users_result():
+    @cache_analytics_result("dashboard")
+    def mine(user, days=7):
+        return f"data of {user.username}"
+
+    alice, bob = (
+        UserFactory.build(pk=1, username="alice"),
+        UserFactory.build(pk=2, username="bob"),
+    )
+    assert mine(alice) == "data of alice"
+    assert mine(bob) == "data of bob"
+    AnalyticsCache.invalidate_user(2)
+    assert mine.uncached(bob) == "data of bob"
+
+
+def test_the_decorator_does_not_cache_exceptions_but_caches_none():
+    outcomes = iter([RuntimeError("db down"), None])
+    calls = []
+
+    @cache_analytics_result("metrics")
+    def flaky():
+        calls.append(1)
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with pytest.raises(RuntimeError):
+        flaky()
+    assert flaky() is None
+    assert flaky() is None
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_a_source_change_invalidates_dashboards_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    AnalyticsCache.set("dashboard", {"days": 7}, "stale")
+    AnalyticsCache.set("realtime", {"now": 1}, "live")
+    with django_capture_on_commit_callbacks(execute=True):
+        DebriefingFactory()
+    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
+    assert AnalyticsCache.get("realtime", {"now": 1}) == "live"
+
+
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }
+}
+
+
+@override_settings(CACHES=UNREACHABLE_REDIS)
+def test_cache_failures_fall_back_to_computing_and_are_counted():
+    failures_before = _failures("get")
+    value, cached = AnalyticsCache.get_or_compute("dashboard", {"days": 7}, lambda: 7)
+    assert (value, cached) == (7, False)
+    assert _failures("get") == failures_before + 1
+    AnalyticsCache.invalidate_type("dashboard")  # logged and counted, not raised
+
+
+def _failures(operation):
+    from apps.analytics.observability import CACHE_FAILURES, counter_value
+
+    return counter_value(CACHE_FAILURES, operation=operation)
