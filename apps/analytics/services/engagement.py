@@ -145,13 +145,12 @@ def record_engagement(
 ) -> tuple[UserEngagementMetric, bool]:
     """Store one event; return (event, created). A repeated event_id is not stored."""
     event = build_event(user, data, now=now or timezone.now())
-    if event.event_id is not None and (found := _existing(event.event_id, user)):
-        return found, False
     try:
+        # Insert first, look up only on conflict: a repeat is the rare case, so the
+        # common one costs a single round trip.
         with transaction.atomic():
             event.save()
     except IntegrityError:
-        # The same event_id arrived concurrently and won the race.
         if event.event_id is not None and (found := _existing(event.event_id, user)):
             return found, False
         raise
