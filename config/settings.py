@@ -220,6 +220,12 @@ ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )
 
+# Who receives the scheduled reports, and the address their links point to.
+ANALYTICS_REPORT_EMAILS = env.list(
+    "ANALYTICS_REPORT_EMAILS", default=ANALYTICS_ALERT_EMAILS
+)
+ANALYTICS_BASE_URL = env.str("ANALYTICS_BASE_URL", default="http://127.0.0.1:8000")
+
 # Celery beat schedule for automated tasks (as the spec prints it; times in TIME_ZONE).
 CELERY_BEAT_SCHEDULE = {
     "collect-hourly-metrics": {
@@ -241,7 +247,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.analytics.tasks.collect_system_health_metrics",
         "schedule": crontab(minute="*/5"),  # Every 5 minutes
     },
-    # Beyond the spec's list: fold the live counters into hourly engagement rows.
+    # Beyond the spec's list: the weekly and monthly reports...
+    "generate-weekly-reports": {
+        "task": "apps.analytics.tasks.generate_scheduled_report",
+        "schedule": crontab(hour=2, minute=30, day_of_week=1),  # Mondays at 2:30 AM
+        "args": ("weekly_performance",),
+    },
+    "generate-monthly-reports": {
+        "task": "apps.analytics.tasks.generate_scheduled_report",
+        "schedule": crontab(hour=3, minute=30, day_of_month=1),  # the 1st, 3:30 AM
+        "args": ("monthly_analytics",),
+    },
+    # ...and folding the live counters into hourly engagement rows.
     "aggregate-real-time-metrics": {
         "task": "apps.analytics.tasks.aggregate_real_time_metrics",
         "schedule": crontab(minute=5),  # Every hour, once the hour's events are in

@@ -1,4 +1,4 @@
-"""URL configuration: admin, the versioned API, its schema and docs, home page."""
+"""URL configuration: admin, the versioned API, its docs, home and report pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -16,4 +16,5 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema"),
         name="api-docs",
     ),
+    path("", include("apps.analytics.urls")),
 ]

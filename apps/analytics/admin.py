@@ -4,6 +4,7 @@ from apps.analytics.models import (
     DataQualityMetric,
     PerformanceMetric,
     Report,
+    ReportDelivery,
     SystemHealthMetric,
     UserEngagementMetric,
 )
@@ -82,3 +83,19 @@ class ReportAdmin(admin.ModelAdmin):
     date_hierarchy = "period_start"
     raw_id_fields = ["created_by", "subject_user"]
     readonly_fields = ["id", "created_at", "updated_at", "generated_at"]
+
+
+@admin.register(ReportDelivery)
+class ReportDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "recipient",
+        "report_type",
+        "period_start",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "report_type"]
+    search_fields = ["recipient", "last_error"]
+    raw_id_fields = ["report"]
+    readonly_fields = ["claimed_at", "sent_at", "attempts", "last_error"]

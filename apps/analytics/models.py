@@ -329,3 +329,47 @@ class Report(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} [{self.status}]"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class ReportDelivery(TimeStampedModel):
+    """The ledger of report emails: one row per report type, period and recipient.
+
+    Its unique key is what makes scheduled delivery exactly-once: a retried or
+    doubly-scheduled task finds the row already sent (or being sent) and skips it.
+    """
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    report_type = models.CharField(max_length=32, choices=ReportType.choices)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    recipient = models.EmailField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "report deliveries"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_type", "period_start", "period_end", "recipient"],
+                name="uniq_report_delivery",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.report_type} {self.period_start:%Y-%m-%d} to {self.recipient}"

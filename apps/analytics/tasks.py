@@ -12,6 +12,7 @@ from apps.analytics.periods import last_complete_period, period_containing
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
+from apps.analytics.services.reporting import PERIOD_OF, run_scheduled_report
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +101,28 @@ def invalidate_analytics_cache(
     if not cache_type and user_id is None:
         AnalyticsCache.invalidate_all()
     return {"cache_type": cache_type, "user_id": user_id}
+
+
+class DeliveryIncomplete(RuntimeError):
+    """Some recipients could not be sent the report; retried with backoff."""
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(*TRANSIENT_ERRORS, DeliveryIncomplete),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+    soft_time_limit=15 * 60,
+    time_limit=20 * 60,
+)
+def generate_scheduled_report(self, report_type: str) -> dict:
+    """Generate the latest complete period's report and email it exactly once."""
+    if report_type not in PERIOD_OF:
+        choices = ", ".join(PERIOD_OF)
+        raise ValueError(f"unknown scheduled report {report_type!r}; one of {choices}")
+    outcome = run_scheduled_report(report_type)
+    if outcome["failed"]:
+        raise DeliveryIncomplete(f"not sent to {', '.join(outcome['failed'])}")
+    return outcome

@@ -2,5 +2,6 @@
 
 from apps.analytics.services.analytics import AnalyticsService
 from apps.analytics.services.realtime import RealTimeAnalyticsCollector
+from apps.analytics.services.reporting import ReportingService
 
-__all__ = ["AnalyticsService", "RealTimeAnalyticsCollector"]
+__all__ = ["AnalyticsService", "RealTimeAnalyticsCollector", "ReportingService"]

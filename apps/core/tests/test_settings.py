@@ -66,6 +66,8 @@ def test_embedded_default_needs_no_environment():
         "collect-daily-metrics",
         "collect-hourly-metrics",
         "generate-daily-reports",
+        "generate-monthly-reports",
+        "generate-weekly-reports",
         "system-health-check",
     ]
 

@@ -1,0 +1,177 @@
+"""Figures reports share: metric snapshots, comparisons, series, notable changes."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from apps.analytics.models import MetricType
+from apps.analytics.periods import Period, local_zone, periods_between
+from apps.analytics.services.analytics import AnalyticsService
+
+# (metric type, label, format) in the order reports show them.
+METRICS = [
+    (MetricType.DEBRIEFING_COMPLETION, "Debriefing completion", "percent"),
+    (MetricType.DATA_EXTRACTION_ACCURACY, "Data extraction accuracy", "percent"),
+    (MetricType.MEETING_DETECTION_ACCURACY, "Meeting detection accuracy", "percent"),
+    (
+        MetricType.PARTICIPANT_MATCHING_ACCURACY,
+        "Participant matching accuracy",
+        "percent",
+    ),
+    (MetricType.CRM_SYNC_SUCCESS, "CRM sync success", "percent"),
+    (MetricType.USER_ENGAGEMENT, "Active users", "count"),
+]
+LABELS = {metric: label for metric, label, _ in METRICS}
+FORMATS = {metric: fmt for metric, _, fmt in METRICS}
+# A rate moving this much (in points) on enough data is worth a sentence.
+NOTABLE_RATE_CHANGE = 0.05
+NOTABLE_COUNT_CHANGE = 0.25
+MIN_SAMPLE_FOR_NOTES = 10
+MIN_COUNT_FOR_NOTES = 5
+
+service = AnalyticsService()
+
+
+def snapshot(metric_type, start, end, user_ids) -> dict:
+    """Compute one metric for a window and scope, as the API would."""
+    result = service.calculate(
+        metric_type, start, end, users=None if user_ids is None else list(user_ids)
+    )
+    return {
+        "metric_type": metric_type,
+        "label": LABELS[metric_type],
+        "format": FORMATS[metric_type],
+        "value": result.value,
+        "numerator": result.numerator,
+        "denominator": result.denominator,
+        "sample_size": result.sample_size,
+        "breakdown": result.breakdown,
+    }
+
+
+def change(current, previous):
+    """Return current - previous, or None when either is undefined."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def summary_rows(periods: dict[str, Period], user_ids, metrics=None) -> list[dict]:
+    """Return each metric for the "current" period with the other periods compared."""
+    rows = []
+    for metric_type, _, _ in METRICS:
+        if metrics is not None and metric_type not in metrics:
+            continue
+        current = snapshot(
+            metric_type, periods["current"].start, periods["current"].end, user_ids
+        )
+        comparisons = {}
+        for name, period in periods.items():
+            if name == "current":
+                continue
+            other = snapshot(metric_type, period.start, period.end, user_ids)
+            comparisons[name] = {
+                "value": other["value"],
+                "sample_size": other["sample_size"],
+                "change": change(current["value"], other["value"]),
+            }
+        rows.append({**current, "comparisons": comparisons})
+    return rows
+
+
+def series(metric_type, kind: str, start, end, user_ids) -> dict:
+    """Return the metric per period of `kind` over [start, end), for a chart."""
+    points = []
+    for period in periods_between(kind, start, end - dt.timedelta(microseconds=1)):
+        value = snapshot(metric_type, period.start, period.end, user_ids)["value"]
+        points.append({"date": local_label(period.start), "value": value})
+    return {
+        "key": f"{metric_type}_{kind}",
+        "title": LABELS[metric_type],
+        "format": FORMATS[metric_type],
+        "points": points,
+    }
+
+
+def local_label(moment: dt.datetime) -> str:
+    """Return the local date of an instant, ISO formatted."""
+    return timezone.localtime(moment, local_zone()).date().isoformat()
+
+
+def format_value(value, fmt: str) -> str:
+    """Format a figure for a sentence or a cell."""
+    if value is None:
+        return "n/a"
+    if fmt == "percent":
+        return f"{value * 100:.1f}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def notable_changes(
+    rows: list[dict], against: str, wording: str, only_format: str | None = None
+) -> list[str]:
+    """Return sentences for metrics that moved notably against one comparison."""
+    notes = []
+    for row in rows:
+        if only_format is not None and row["format"] != only_format:
+            continue
+        other = row["comparisons"].get(against)
+        if other is None or other["change"] is None:
+            continue
+        delta = other["change"]
+        if row["format"] == "percent":
+            enough = (
+                min(row["sample_size"], other["sample_size"]) >= MIN_SAMPLE_FOR_NOTES
+            )
+            if not enough or abs(delta) < NOTABLE_RATE_CHANGE:
+                continue
+            size = f"{abs(delta) * 100:.1f} points"
+        else:
+            base = other["value"] or 0
+            if base < MIN_COUNT_FOR_NOTES or abs(delta) / base < NOTABLE_COUNT_CHANGE:
+                continue
+            size = f"{abs(delta) / other['value']:.0%}"
+        direction = "rose" if delta > 0 else "fell"
+        notes.append(
+            f"{row['label']} {direction} {size} {wording} "
+            f"({format_value(other['value'], row['format'])} to "
+            f"{format_value(row['value'], row['format'])})."
+        )
+    return notes
+
+
+def table(key, title, columns, rows, formats, row_formats=None) -> dict:
+    """Build a report table: raw cell values, with how to show each column.
+
+    A format is "text", "count", "decimal" or "percent", or one of the last three
+    with "_change" (a signed difference); "row" and "row_change" take the row's own
+    format (metric tables mix rates and counts).
+    """
+    data = {
+        "key": key,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "formats": formats,
+    }
+    if row_formats is not None:
+        data["row_formats"] = row_formats
+    return data
+
+
+def metric_table(
+    rows: list[dict], columns: dict[str, str], key="metrics", title="Metrics"
+):
+    """Return the summary rows as a table: the value, then each comparison."""
+    header, formats = ["Metric", "Value", "Sample size"], ["text", "row", "count"]
+    for label in columns.values():
+        header += [label, "Change"]
+        formats += ["row", "row_change"]
+    body = []
+    for row in rows:
+        cells = [row["label"], row["value"], row["sample_size"]]
+        for name in columns:
+            comparison = row["comparisons"][name]
+            cells += [comparison["value"], comparison["change"]]
+        body.append(cells)
+    return table(key, title, header, body, formats, [row["format"] for row in rows])

@@ -1,0 +1,73 @@
+"""Report pages and downloads: HTML, JSON and CSV of one report the viewer may read."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from apps.analytics.models import Report, ReportStatus
+from apps.analytics.reporting import render_csv
+from apps.analytics.reporting.access import can_view_report
+from apps.analytics.reporting.render_html import report_context
+
+
+def visible_report(request, report_id) -> Report:
+    """Return the report if the viewer may read it; 404 alike when absent or not."""
+    report = Report.objects.filter(pk=report_id).first()
+    # Someone else's report answers exactly as a missing one: its existence is data.
+    if report is None or not can_view_report(request.user, report):
+        raise Http404("No such report.")
+    return report
+
+
+def _not_ready(report) -> HttpResponse:
+    """Answer 409: a download of a report with no data yet (or a failed one)."""
+    return HttpResponse(
+        f"This report is {report.get_status_display().lower()}; "
+        "only completed reports can be downloaded.\n",
+        status=409,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _attachment(response, report, extension) -> HttpResponse:
+    """Mark a response as a download named after the report."""
+    filename = render_csv.report_filename(report, extension)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@login_required
+def report_detail(request, report_id):
+    """Render the report as a page."""
+    report = visible_report(request, report_id)
+    return render(request, "analytics/report_detail.html", report_context(report))
+
+
+@require_safe
+@login_required
+def report_json(request, report_id):
+    """Download the report's data as JSON."""
+    report = visible_report(request, report_id)
+    if report.status != ReportStatus.COMPLETED:
+        return _not_ready(report)
+    body = json.dumps(report.report_data, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    return _attachment(response, report, "json")
+
+
+@require_safe
+@login_required
+def report_csv(request, report_id):
+    """Download the report's tables as CSV."""
+    report = visible_report(request, report_id)
+    if report.status != ReportStatus.COMPLETED:
+        return _not_ready(report)
+    response = HttpResponse(
+        render_csv.report_csv(report.report_data),
+        content_type=render_csv.CSV_CONTENT_TYPE,
+    )
+    return _attachment(response, report, "csv")
