@@ -18,8 +18,6 @@ def envelope(report_type, title, start, end, label, scope) -> dict:
             "time_zone": settings.TIME_ZONE,
         },
         "scope": scope.as_dict(),
-        # True when the report lists users one by one (not only pooled figures).
-        "per_user_data": False,
         "summary": [],
         "sections": {},
         "tables": [],

@@ -41,7 +41,6 @@ def build(moment: dt.datetime, scope) -> dict:
     if scope.kind != "user":
         data["tables"].append(people.team_table(week.start, week.end, users))
     data["sections"]["performers"] = people.performers(users, results)
-    data["per_user_data"] = True
     competition, table = competition_section(week.start, week.end, scope.user_ids)
     data["sections"]["competitive_intelligence"] = competition
     data["tables"].append(table)

@@ -112,14 +112,7 @@ class ReportingService:
             raise ValueError("start must be before end")
         if end - start > dt.timedelta(days=MAX_CUSTOM_DAYS):
             raise ValueError(f"a custom report covers at most {MAX_CUSTOM_DAYS} days")
-        scope = scope_for(user)
-        if users is not None:
-            ids = tuple(sorted({getattr(u, "pk", u) for u in users}))
-            if scope.user_ids is not None and not set(ids) <= set(scope.user_ids):
-                raise PermissionError(
-                    "the report names users the requester may not see"
-                )
-            scope = ReportScope("team" if len(ids) > 1 else "user", _label(ids), ids)
+        scope = custom_scope(user, users)
         return self.create_and_build(
             ReportType.CUSTOM,
             start,
@@ -159,7 +152,7 @@ class ReportingService:
             .first()
         )
 
-    def create_and_build(
+    def prepare(
         self,
         report_type,
         start,
@@ -171,18 +164,23 @@ class ReportingService:
         extra=None,
         force=False,
     ) -> Report:
-        """Reuse the completed report for the same type, period and scope, or build one.
-
-        The returned report has `reused` set to tell which happened.
-        """
+        """Return the completed report for this type, period and scope, or a new
+        pending one; `reused` on the result tells which."""
         if not force and (found := self.find_existing(report_type, start, end, scope)):
             found.reused = True
             return found
         report = self.create_pending(
             report_type, start, end, scope, created_by, subject_user, extra
         )
-        self.build(report)
         report.reused = False
+        return report
+
+    def create_and_build(self, report_type, start, end, scope, **options) -> Report:
+        """Reuse the completed report for the same type, period and scope, or build
+        one now (see `prepare`)."""
+        report = self.prepare(report_type, start, end, scope, **options)
+        if not report.reused:
+            self.build(report)
         return report
 
     def create_pending(
@@ -256,6 +254,17 @@ class ReportingService:
             granularity=parameters.get("granularity"),
             compare_previous=parameters.get("compare_previous", True),
         )
+
+
+def custom_scope(requester, users=None) -> ReportScope:
+    """Return the scope of chosen users, who must all be visible to the requester."""
+    scope = scope_for(requester)
+    if users is None:
+        return scope
+    ids = tuple(sorted({getattr(u, "pk", u) for u in users}))
+    if scope.user_ids is not None and not set(ids) <= set(scope.user_ids):
+        raise PermissionError("the report names users the requester may not see")
+    return ReportScope("team" if len(ids) > 1 else "user", _label(ids), ids)
 
 
 def _label(user_ids) -> str:

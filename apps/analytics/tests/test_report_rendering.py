@@ -103,7 +103,10 @@ def report_data(scope=None) -> dict:
 
 
 def completed_report(**kwargs):
-    """Create a completed report of `report_data()` (scoped to its creator)."""
+    """Create a completed report of `report_data()` (scoped to its creator).
+
+    Its `parameters` carry the scope as ReportingService stores it.
+    """
     kwargs.setdefault("status", ReportStatus.COMPLETED)
     report = ReportFactory(**kwargs)
     if "report_data" not in kwargs:
@@ -114,7 +117,15 @@ def completed_report(**kwargs):
                 "user_ids": [report.created_by.pk],
             }
         )
-        report.save()
+    scope = report.report_data.get("scope") or {}
+    ids = scope.get("user_ids")
+    key = (
+        "organisation"
+        if ids is None
+        else f"{scope['kind']}:" + ",".join(str(pk) for pk in ids)
+    )
+    report.parameters = {"scope": scope, "scope_key": key}
+    report.save()
     return report
 
 

@@ -320,7 +320,6 @@ def test_managers_see_organisation_figures_but_not_other_teams_users(week_data):
     manager = UserFactory(role=Role.MANAGER, team=ann.team)
     daily_report = service.generate_daily_summary_report(dt.date(2026, 11, 10))
     weekly_report = service.generate_weekly_performance_report(dt.date(2026, 11, 10))
-    assert weekly_report.report_data["per_user_data"] is True
     assert can_view_report(manager, daily_report)
     assert not can_view_report(manager, weekly_report)
     assert not can_view_report(ann, daily_report)
