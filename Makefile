@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate seed clean
+.PHONY: install run test lint format migrate seed fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -24,6 +24,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py collect_analytics --period daily --days-back 90
 
 run: seed
 	@echo
@@ -36,6 +37,11 @@ run: seed
 
 test: install
 	$(VENV)/bin/pytest
+
+# Fuzz the live API with schemathesis (reseeds the configured database: use a
+# throwaway one, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuzz make fuzz).
+fuzz: install
+	bash .ci/fuzz
 
 lint: install
 	$(VENV)/bin/ruff check .

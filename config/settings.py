@@ -193,6 +193,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # Only views that name a throttle_scope are throttled (tracking and export).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "track": env.str("API_TRACK_RATE", default="1200/min"),
+        "export": env.str("API_EXPORT_RATE", default="30/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -209,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set: several fields share these.
+    "ENUM_NAME_OVERRIDES": {
+        "MetricTypeEnum": "apps.analytics.models.MetricType",
+        "ReportStatusEnum": "apps.analytics.models.ReportStatus",
+        "HealthStatusEnum": "apps.analytics.models.HealthStatus",
+    },
 }
 
 # --- Analytics (names from the spec) -------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include("apps.accounts.urls")),
+    path("api/v1/analytics/", include("apps.analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
@@ -18,3 +19,6 @@ urlpatterns = [
     ),
     path("", include("apps.analytics.urls")),
 ]
+
+# JSON for unknown API paths, the usual page elsewhere (used when DEBUG is off).
+handler404 = "apps.core.views.not_found"

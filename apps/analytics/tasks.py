@@ -7,12 +7,16 @@ from django.db import InterfaceError, OperationalError
 from django.utils import dateparse, timezone
 
 from apps.analytics.cache import AnalyticsCache
-from apps.analytics.models import AggregationPeriod
+from apps.analytics.models import AggregationPeriod, Report, ReportStatus
 from apps.analytics.periods import last_complete_period, period_containing
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
-from apps.analytics.services.reporting import PERIOD_OF, run_scheduled_report
+from apps.analytics.services.reporting import (
+    PERIOD_OF,
+    ReportingService,
+    run_scheduled_report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -126,3 +130,19 @@ def generate_scheduled_report(self, report_type: str) -> dict:
     if outcome["failed"]:
         raise DeliveryIncomplete(f"not sent to {', '.join(outcome['failed'])}")
     return outcome
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=15 * 60,
+    time_limit=20 * 60,
+)
+def build_report(report_id: str) -> dict:
+    """Build a pending report requested through the API."""
+    report = Report.objects.get(pk=report_id)
+    if report.status in (ReportStatus.PENDING, ReportStatus.GENERATING):
+        ReportingService().build(report)
+    return {"report_id": report_id, "status": report.status}

@@ -11,6 +11,8 @@ from apps.analytics.models import Report, ReportStatus
 from apps.analytics.reporting import render_csv
 from apps.analytics.reporting.access import can_view_report
 from apps.analytics.reporting.render_html import report_context
+from apps.core import audit
+from apps.core.models import AuditAction
 
 
 def visible_report(request, report_id) -> Report:
@@ -18,6 +20,7 @@ def visible_report(request, report_id) -> Report:
     report = Report.objects.filter(pk=report_id).first()
     # Someone else's report answers exactly as a missing one: its existence is data.
     if report is None or not can_view_report(request.user, report):
+        audit.record(request, AuditAction.DENIED, 404, [report_id])
         raise Http404("No such report.")
     return report
 

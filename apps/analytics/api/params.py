@@ -1,0 +1,46 @@
+"""Query-parameter limits and date-range filtering shared by the API's list views."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+
+from apps.analytics.periods import local_midnight
+
+MAX_DASHBOARD_DAYS = 365
+MAX_RANGE_DAYS = 366
+
+
+class DateRangeForm(forms.Form):
+    """Refuse inverted and over-long date ranges, naming the field."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end:
+            if start > end:
+                self.add_error("end_date", "end_date must not be before start_date.")
+            elif (end - start).days + 1 > MAX_RANGE_DAYS:
+                self.add_error(
+                    "end_date", f"A date range covers at most {MAX_RANGE_DAYS} days."
+                )
+        return data
+
+
+class DateRangeFilterSet(django_filters.FilterSet):
+    """`start_date` and `end_date` (YYYY-MM-DD, local days, both included)."""
+
+    date_field = "timestamp"
+    start_date = django_filters.DateFilter(method="filter_start")
+    end_date = django_filters.DateFilter(method="filter_end")
+
+    class Meta:
+        form = DateRangeForm
+        fields: list = []
+
+    def filter_start(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": local_midnight(value)})
+
+    def filter_end(self, queryset, name, value):
+        next_day = local_midnight(value + dt.timedelta(days=1))
+        return queryset.filter(**{f"{self.date_field}__lt": next_day})

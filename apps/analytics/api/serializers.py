@@ -1,0 +1,200 @@
+"""Request and response bodies of the analytics API."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.analytics.models import (
+    EngagementType,
+    PerformanceMetric,
+    Report,
+    ReportType,
+    SystemHealthMetric,
+    UserEngagementMetric,
+)
+from apps.analytics.services.engagement import (
+    MAX_DURATION_SECONDS,
+    MAX_ENTITY_LENGTH,
+    MAX_SESSION_ID_LENGTH,
+)
+
+
+class PerformanceMetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PerformanceMetric
+        fields = [
+            "id",
+            "metric_type",
+            "aggregation_period",
+            "value",
+            "period_start",
+            "period_end",
+            "user",
+            "metadata",
+            "updated_at",
+        ]
+
+
+class EngagementEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserEngagementMetric
+        fields = [
+            "id",
+            "user",
+            "engagement_type",
+            "session_id",
+            "duration_seconds",
+            "entity_type",
+            "entity_id",
+            "metadata",
+            "timestamp",
+            "event_id",
+            "created_at",
+        ]
+
+
+class TrackEngagementSerializer(serializers.Serializer):
+    """One event to track; the caller is its user."""
+
+    engagement_type = serializers.ChoiceField(choices=EngagementType.choices)
+    session_id = serializers.CharField(max_length=MAX_SESSION_ID_LENGTH)
+    entity_type = serializers.CharField(
+        max_length=MAX_ENTITY_LENGTH, required=False, allow_blank=True
+    )
+    entity_id = serializers.CharField(
+        max_length=MAX_ENTITY_LENGTH, required=False, allow_blank=True
+    )
+    duration_seconds = serializers.FloatField(
+        min_value=0, max_value=MAX_DURATION_SECONDS, required=False, allow_null=True
+    )
+    metadata = serializers.JSONField(required=False)
+    timestamp = serializers.DateTimeField(required=False)
+    event_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Client UUID: resending is safe."
+    )
+
+    def validate_metadata(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("metadata must be a JSON object.")
+        return value
+
+
+class TrackBatchSerializer(serializers.Serializer):
+    """Up to MAX_BATCH_EVENTS events, stored all together or not at all."""
+
+    events = TrackEngagementSerializer(many=True)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    event_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+
+class SystemHealthMetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SystemHealthMetric
+        fields = [
+            "id",
+            "health_type",
+            "component",
+            "value",
+            "unit",
+            "status",
+            "warning_threshold",
+            "critical_threshold",
+            "higher_is_worse",
+            "metadata",
+            "timestamp",
+        ]
+
+
+class HealthStatusSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    checked_at = serializers.DateTimeField()
+    components = SystemHealthMetricSerializer(many=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "report_type",
+            "title",
+            "period_start",
+            "period_end",
+            "status",
+            "error",
+            "created_by",
+            "subject_user",
+            "parameters",
+            "created_at",
+            "generated_at",
+            "links",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "html": {"type": "string"},
+                "json": {"type": "string"},
+                "csv": {"type": "string"},
+            },
+        }
+    )
+    def get_links(self, report) -> dict:
+        request = self.context.get("request")
+
+        def url(name):
+            path = reverse(f"analytics:{name}", args=[report.pk])
+            return request.build_absolute_uri(path) if request else path
+
+        return {
+            "html": url("report-detail"),
+            "json": url("report-json"),
+            "csv": url("report-csv"),
+        }
+
+
+class ReportDetailSerializer(ReportSerializer):
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "report_data", "deliveries"]
+
+    def get_deliveries(self, report) -> list[dict]:
+        return list(
+            report.deliveries.order_by("recipient").values(
+                "recipient", "status", "attempts", "last_error", "sent_at"
+            )
+        )
+
+
+class GenerateReportSerializer(serializers.Serializer):
+    """What to report on; which fields apply depends on `report_type`."""
+
+    report_type = serializers.ChoiceField(choices=ReportType.choices)
+    date = serializers.DateField(
+        required=False, help_text="A day in the period (daily, weekly, monthly)."
+    )
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    user_id = serializers.IntegerField(required=False, min_value=1)
+    user_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+    )
+    metrics = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=PerformanceMetric._meta.get_field("metric_type").choices
+        ),
+        required=False,
+    )
+    granularity = serializers.ChoiceField(
+        choices=["hourly", "daily", "weekly", "monthly"], required=False
+    )
+    compare_previous = serializers.BooleanField(required=False, default=True)
+    force = serializers.BooleanField(required=False, default=False)

@@ -1,0 +1,46 @@
+"""Routes of /api/v1/analytics/, exactly as the spec names them."""
+
+from django.urls import path
+
+from apps.analytics.api import dashboard, export, health, metrics, reports
+
+urlpatterns = [
+    path("dashboard/", dashboard.DashboardView.as_view(), name="analytics-dashboard"),
+    path(
+        "metrics/performance/",
+        metrics.PerformanceMetricListView.as_view(),
+        name="analytics-performance",
+    ),
+    path(
+        "metrics/engagement/",
+        metrics.EngagementListView.as_view(),
+        name="analytics-engagement",
+    ),
+    path(
+        "track-engagement/",
+        metrics.TrackEngagementView.as_view(),
+        name="analytics-track-engagement",
+    ),
+    path(
+        "metrics/system-health/",
+        health.SystemHealthListView.as_view(),
+        name="analytics-system-health",
+    ),
+    path(
+        "system-health/status/",
+        health.SystemHealthStatusView.as_view(),
+        name="analytics-system-health-status",
+    ),
+    path("reports/", reports.ReportListView.as_view(), name="analytics-reports"),
+    path(
+        "reports/generate/",
+        reports.GenerateReportView.as_view(),
+        name="analytics-reports-generate",
+    ),
+    path(
+        "reports/<str:pk>/",
+        reports.ReportDetailView.as_view(),
+        name="analytics-report-detail",
+    ),
+    path("export/", export.ExportView.as_view(), name="analytics-export"),
+]

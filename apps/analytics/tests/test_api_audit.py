@@ -1,0 +1,82 @@
+"""The audit trail: exports, report generation, denials, reads of others' data."""
+
+import uuid
+
+import pytest
+from django.contrib.admin.sites import site
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Role
+from apps.accounts.tests.factories import TeamFactory, UserFactory
+from apps.analytics.tests.factories import PerformanceMetricFactory
+from apps.core.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/analytics/"
+
+
+@pytest.fixture
+def team():
+    alpha = TeamFactory(name="Alpha")
+    return (
+        UserFactory(username="boss", role=Role.MANAGER, team=alpha),
+        UserFactory(username="rep", team=alpha),
+    )
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_reading_a_team_mates_rows_is_audited_with_their_id(team):
+    boss, rep = team
+    PerformanceMetricFactory(user=rep)
+    client_for(boss).get(
+        API + "metrics/performance/", {"metric_type": "debriefing_completion"}
+    )
+    entry = AuditLog.objects.get()
+    assert (entry.user, entry.action, entry.status_code) == (boss, "read_other", 200)
+    assert entry.object_ids == [str(rep.pk)]
+    assert entry.parameters == {"metric_type": "debriefing_completion"}
+    assert entry.path == API + "metrics/performance/"
+    assert entry.ip_address == "127.0.0.1"
+
+
+def test_reading_only_ones_own_rows_is_not_audited(team):
+    _, rep = team
+    PerformanceMetricFactory(user=rep)
+    client_for(rep).get(API + "metrics/performance/")
+    assert not AuditLog.objects.exists()
+
+
+def test_denials_are_audited(team):
+    _, rep = team
+    client_for(rep).get(API + "metrics/system-health/")
+    missing = uuid.uuid4()
+    client_for(rep).get(API + f"reports/{missing}/")
+    APIClient().get(API + "dashboard/")
+    rows = list(AuditLog.objects.order_by("id").values_list("action", "status_code"))
+    assert rows == [("denied", 403), ("denied", 404), ("denied", 401)]
+    assert AuditLog.objects.filter(object_ids=[str(missing)]).exists()
+
+
+def test_report_generation_is_audited(team):
+    _, rep = team
+    client_for(rep).post(
+        API + "reports/generate/",
+        {"report_type": "daily_summary", "date": "2026-11-10"},
+        format="json",
+    )
+    entry = AuditLog.objects.get(action="generate_report")
+    assert entry.parameters["report_type"] == "daily_summary"
+    assert entry.status_code == 201
+
+
+def test_the_audit_log_is_read_only_in_the_admin():
+    admin = site._registry[AuditLog]
+    request = type("Request", (), {"user": UserFactory(is_superuser=True)})()
+    assert not admin.has_add_permission(request)
+    assert not admin.has_change_permission(request)
+    assert not admin.has_delete_permission(request)
