@@ -21,6 +21,22 @@ def _organisation_time_zone(settings):
     settings.TIME_ZONE = TEST_TIME_ZONE
 
 
+@pytest.fixture
+def org():
+    """Two teams: an admin, Alpha's manager, two Alpha members, one Beta member."""
+    from apps.accounts.models import Role
+    from apps.accounts.tests.factories import TeamFactory, UserFactory
+
+    alpha, beta = TeamFactory(name="Alpha"), TeamFactory(name="Beta")
+    return {
+        "admin": UserFactory(username="admin", role=Role.ADMIN),
+        "manager": UserFactory(username="manager", role=Role.MANAGER, team=alpha),
+        "member": UserFactory(username="member", team=alpha),
+        "mate": UserFactory(username="mate", team=alpha),
+        "other": UserFactory(username="other", team=beta),
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: PBKDF2's deliberate slowness adds minutes."""

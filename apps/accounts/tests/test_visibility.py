@@ -1,21 +1,9 @@
 import pytest
 
 from apps.accounts.models import Role, User
-from apps.accounts.tests.factories import TeamFactory, UserFactory
+from apps.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org():
-    alpha, beta = TeamFactory(name="Alpha"), TeamFactory(name="Beta")
-    return {
-        "admin": UserFactory(username="admin", role=Role.ADMIN),
-        "manager": UserFactory(username="manager", role=Role.MANAGER, team=alpha),
-        "member": UserFactory(username="member", team=alpha),
-        "mate": UserFactory(username="mate", team=alpha),
-        "other": UserFactory(username="other", team=beta),
-    }
 
 
 def names(queryset):

@@ -5,8 +5,6 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from apps.accounts.models import Role
-from apps.accounts.tests.factories import TeamFactory, UserFactory
 from apps.analytics.models import Report, UserEngagementMetric
 from apps.analytics.tests.conftest import local
 from apps.analytics.tests.factories import (
@@ -17,18 +15,6 @@ from apps.analytics.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/analytics/"
-
-
-@pytest.fixture
-def org():
-    alpha, beta = TeamFactory(name="Alpha"), TeamFactory(name="Beta")
-    return {
-        "admin": UserFactory(username="admin", role=Role.ADMIN),
-        "manager": UserFactory(username="manager", role=Role.MANAGER, team=alpha),
-        "member": UserFactory(username="member", team=alpha),
-        "mate": UserFactory(username="mate", team=alpha),
-        "other": UserFactory(username="other", team=beta),
-    }
 
 
 def as_user(user):
