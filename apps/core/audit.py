@@ -14,7 +14,10 @@ USER_KEYS = ("user", "created_by", "subject_user")
 
 
 def _parameters(request) -> dict:
+    """Return the call's query parameters and, when the view parsed one, its body."""
     params = {key: request.query_params.get(key) for key in request.query_params}
+    # The body as the view already parsed it: `request.data` here would parse an
+    # unparsed (perhaps malformed) body again, after the answer was decided.
     data = getattr(request, "_full_data", None)
     if isinstance(data, dict):
         # Event payloads are not access parameters; keep the trail small.
