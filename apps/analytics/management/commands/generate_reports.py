@@ -12,7 +12,7 @@ from apps.accounts.models import User
 from apps.analytics.models import ReportStatus, ReportType
 from apps.analytics.periods import local_midnight
 from apps.analytics.reporting.delivery import deliver_report, report_url
-from apps.analytics.reporting.scope import user_scope
+from apps.analytics.reporting.scope import scope_for, user_scope
 from apps.analytics.services.reporting import (
     PERIOD_OF,
     USER_ACTIVITY_DAYS,
@@ -120,19 +120,13 @@ class Command(BaseCommand):
             end = local_midnight(day + dt.timedelta(days=1))
             start = end - dt.timedelta(days=USER_ACTIVITY_DAYS)
             return service.generate_user_activity_report(user, start, end, force=force)
-        if user is None:
-            method = {
-                ReportType.DAILY_SUMMARY: "generate_daily_summary_report",
-                ReportType.WEEKLY_PERFORMANCE: "generate_weekly_performance_report",
-                ReportType.MONTHLY_ANALYTICS: "generate_monthly_analytics_report",
-            }[report_type]
-            return getattr(service, method)(date, force=force)
+        # Without --user-id: the organisation, as a scheduled report covers it.
         period = period_for(report_type, date)
         return service.create_and_build(
             report_type,
             period.start,
             period.end,
-            user_scope(user),
+            user_scope(user) if user else scope_for(None),
             subject_user=user,
             force=force,
         )
