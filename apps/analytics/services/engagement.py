@@ -52,7 +52,8 @@ def _duration(errors, value):
     return None
 
 
-def _metadata(errors, value) -> dict:
+def check_metadata(errors, value) -> dict:
+    """Return metadata as a dict ({} for None); note in `errors` why it is bad."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -117,7 +118,7 @@ def build_event(user, data: dict, *, now) -> UserEngagementMetric:
         ),
         entity_id=_text(errors, "entity_id", data.get("entity_id"), MAX_ENTITY_LENGTH),
         duration_seconds=_duration(errors, data.get("duration_seconds")),
-        metadata=_metadata(errors, data.get("metadata")),
+        metadata=check_metadata(errors, data.get("metadata")),
         timestamp=_timestamp(errors, data.get("timestamp"), now),
         event_id=_event_id(errors, data.get("event_id")),
     )

@@ -15,6 +15,7 @@ from apps.analytics.models import (
 )
 from apps.analytics.services.engagement import (
     BatchResult,
+    check_metadata,
     record_engagement,
     record_engagement_batch,
 )
@@ -41,11 +42,11 @@ def _check_unit_interval(name: str, value) -> float:
 
 
 def _check_metadata(metadata) -> dict:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, dict):
-        raise ValidationError({"metadata": "metadata must be a JSON object."})
-    return metadata
+    errors: dict = {}
+    value = check_metadata(errors, metadata)  # the same rules as engagement events
+    if errors:
+        raise ValidationError(errors)
+    return value
 
 
 def _check_choice(name: str, value, choices) -> str:
