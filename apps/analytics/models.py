@@ -339,10 +339,13 @@ class DeliveryStatus(models.TextChoices):
 
 
 class ReportDelivery(TimeStampedModel):
-    """The ledger of report emails: one row per report type, period and recipient.
+    """The ledger of report emails: one row per report type, period, scope and
+    recipient.
 
     Its unique key is what makes scheduled delivery exactly-once: a retried or
     doubly-scheduled task finds the row already sent (or being sent) and skips it.
+    The scope (whose data, e.g. `organisation`, `user:4`) is part of the key, so a
+    different report for the same period still reaches the same recipient.
     """
 
     report = models.ForeignKey(
@@ -351,6 +354,7 @@ class ReportDelivery(TimeStampedModel):
     report_type = models.CharField(max_length=32, choices=ReportType.choices)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
+    scope_key = models.TextField(default="organisation")
     recipient = models.EmailField()
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -365,8 +369,14 @@ class ReportDelivery(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["report_type", "period_start", "period_end", "recipient"],
-                name="uniq_report_delivery",
+                fields=[
+                    "report_type",
+                    "period_start",
+                    "period_end",
+                    "scope_key",
+                    "recipient",
+                ],
+                name="uniq_report_delivery_scope",
             )
         ]
         indexes = [models.Index(fields=["status", "created_at"])]

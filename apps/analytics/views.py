@@ -7,9 +7,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from apps.accounts.scope import Scope
 from apps.analytics.models import Report, ReportStatus
 from apps.analytics.reporting import render_csv
-from apps.analytics.reporting.access import can_view_report
+from apps.analytics.reporting.access import visible_reports
 from apps.analytics.reporting.render_html import report_context
 from apps.core import audit
 from apps.core.models import AuditAction
@@ -17,9 +18,10 @@ from apps.core.models import AuditAction
 
 def visible_report(request, report_id) -> Report:
     """Return the report if the viewer may read it; 404 alike when absent or not."""
-    report = Report.objects.filter(pk=report_id).first()
+    scope = Scope.for_viewer(request.user)
+    report = visible_reports(scope).filter(pk=report_id).first()
     # Someone else's report answers exactly as a missing one: its existence is data.
-    if report is None or not can_view_report(request.user, report):
+    if report is None:
         audit.record(request, AuditAction.DENIED, 404, [report_id])
         raise Http404("No such report.")
     return report

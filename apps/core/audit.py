@@ -10,7 +10,8 @@ logger = logging.getLogger(__name__)
 
 MAX_PARAMETERS_BYTES = 2048
 MAX_OBJECT_IDS = 100
-USER_KEYS = ("user", "created_by", "subject_user")
+# Recorded as the object ids of a read that covered every user.
+EVERYONE = "*"
 
 
 def _parameters(request) -> dict:
@@ -28,28 +29,6 @@ def _parameters(request) -> dict:
     return params if len(text) <= MAX_PARAMETERS_BYTES else {"truncated": text[:500]}
 
 
-def other_users_in(data, viewer_id) -> list[int]:
-    """Return ids of users other than the viewer whose data a response carries."""
-    found = set()
-
-    def visit(item):
-        if isinstance(item, dict):
-            for key in USER_KEYS:
-                if isinstance(item.get(key), int):
-                    found.add(item[key])
-            scope = item.get("scope")
-            if isinstance(scope, dict) and isinstance(scope.get("user_ids"), list):
-                found.update(pk for pk in scope["user_ids"] if isinstance(pk, int))
-            for key in ("results",):
-                if isinstance(item.get(key), list):
-                    for child in item[key]:
-                        visit(child)
-
-    visit(data)
-    found.discard(viewer_id)
-    return sorted(found)
-
-
 def action_for(view, request, response) -> tuple[str | None, list]:
     """Decide whether (and as what) a call is audited."""
     status = response.status_code
@@ -58,9 +37,13 @@ def action_for(view, request, response) -> tuple[str | None, list]:
     explicit = getattr(view, "audit_action", None)
     if explicit:
         return explicit, []
-    if status < 300 and request.method == "GET" and hasattr(response, "data"):
-        viewer = getattr(request.user, "pk", None)
-        others = other_users_in(response.data, viewer)
+    if status < 300 and request.method == "GET":
+        # Whose data was served comes from the request's scope, so a new response
+        # field cannot escape the audit.
+        served = getattr(view, "served_scope", None)
+        others = None if served is None else served.other_user_ids()
+        if served is not None and others is None:
+            return AuditAction.READ_OTHER, [EVERYONE]
         if others:
             return AuditAction.READ_OTHER, others
     return None, []

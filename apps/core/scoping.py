@@ -1,55 +1,55 @@
-"""Access control that cannot be forgotten: every analytics view scopes its rows here.
+"""Access control that cannot be forgotten: the base of every analytics API view.
 
-A view names its base queryset (`get_base_queryset`) and the field holding the
-owning user; `get_queryset` (do not override it) narrows that to what the caller
-may see, as metrics.md's Access section says: admins everything, managers their
-own and their team's rows plus organisation-wide ones (user NULL), members only
-their own. A deliberate bypass must be spelled `dangerously_unscoped_queryset()`,
-so that it stands out in review.
+The caller's `Scope` (apps.accounts.scope, where the Access rule of metrics.md is
+written) is resolved once per request as `self.scope`. List views name a base
+queryset and the field holding the owning user, and `get_queryset` narrows it by
+that scope; every other view hands `self.scope` to the service it calls. Role-only
+endpoints name the permission they need. The audit log reads whose data a call
+served from `served_scope`, never from the response body.
 """
+
+from functools import cached_property
 
 from rest_framework import generics, permissions
 
-from apps.accounts.models import Role, User
+from apps.accounts.scope import Scope
 from apps.core.audit import record_api_call
 
 
-class HasRole(permissions.BasePermission):
-    """Allow only callers whose effective role is among the view's `allowed_roles`."""
+class HasScopePermission(permissions.BasePermission):
+    """Allow only callers whose scope has the view's `required_permission`."""
 
     def has_permission(self, request, view):
-        allowed = getattr(view, "allowed_roles", None)
-        user = request.user
-        if allowed is None or not user.is_authenticated:
-            return user.is_authenticated
-        return user.effective_role in allowed
-
-
-def scope_to_viewer(queryset, viewer, user_field: str, *, organisation_rows: bool):
-    """Narrow rows owned through `user_field` to those `viewer` may see."""
-    role = viewer.effective_role
-    if role == Role.ADMIN:
-        return queryset
-    visible = User.objects.visible_to(viewer).values("pk")
-    rows = queryset.filter(**{f"{user_field}__in": visible})
-    if organisation_rows and role == Role.MANAGER:
-        rows = rows | queryset.filter(**{f"{user_field}__isnull": True})
-    return rows
+        if not request.user.is_authenticated:
+            return False
+        required = getattr(view, "required_permission", None)
+        return required is None or view.scope.allows(required)
 
 
 class ScopedAPIView(generics.GenericAPIView):
     """The base of every analytics API view."""
 
-    permission_classes = [permissions.IsAuthenticated, HasRole]
-    allowed_roles: tuple | None = None  # None: every authenticated user
-    # The field naming the owning user; None for rows that belong to no user, which
-    # `allowed_roles` alone then guards.
+    permission_classes = [permissions.IsAuthenticated, HasScopePermission]
+    required_permission: str | None = None  # None: every authenticated user
+    # The field naming the owning user of listed rows; None for rows that belong to
+    # no user (the required permission alone guards them).
     scope_user_field: str | None = "user"
-    # Whether rows with no user (organisation-wide figures) exist for managers.
+    # Whether rows with no user (organisation-wide figures) are listed for scopes
+    # that include them.
     organisation_rows = False
     # Calls always audited (export, report generation), besides denials and reads
     # of another user's data, which every view audits.
     audit_action: str | None = None
+
+    @cached_property
+    def scope(self) -> Scope:
+        """Return what the caller may see, resolved once per request."""
+        return Scope.for_viewer(self.request.user)
+
+    @property
+    def served_scope(self) -> Scope | None:
+        """Return whose data the answer holds (for the audit); None for none."""
+        return self.scope if self.scope_user_field is not None else None
 
     def get_base_queryset(self):
         """Return every row of the view's model (scoping comes after)."""
@@ -61,21 +61,14 @@ class ScopedAPIView(generics.GenericAPIView):
         return self.scope_queryset(self.get_base_queryset())
 
     def scope_queryset(self, queryset):
-        """Narrow rows to the caller's; override only for a model with its own rule."""
+        """Narrow rows to the caller's scope."""
         if self.scope_user_field is None:
             return queryset
-        return scope_to_viewer(
-            queryset,
-            self.request.user,
-            self.scope_user_field,
-            organisation_rows=self.organisation_rows,
+        return self.scope.filter(
+            queryset, self.scope_user_field, organisation_rows=self.organisation_rows
         )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         record_api_call(self, request, response)
         return response
-
-    def dangerously_unscoped_queryset(self):
-        """Return rows without access scoping: only for a reviewed, explicit need."""
-        return self.get_base_queryset()

@@ -4,9 +4,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.analytics.api.params import MAX_DASHBOARD_DAYS
 from apps.analytics.api.schema import ERRORS
-from apps.analytics.models import PerformanceMetric
+from apps.analytics.limits import MAX_DASHBOARD_DAYS
 from apps.analytics.services.dashboard import dashboard
 from apps.core.scoping import ScopedAPIView
 
@@ -22,9 +21,6 @@ class DashboardView(ScopedAPIView):
     caller's scope (organisation, team or self), with daily series."""
 
     serializer_class = DashboardQuery
-
-    def get_base_queryset(self):
-        return PerformanceMetric.objects.all()
 
     @extend_schema(
         parameters=[DashboardQuery],
@@ -42,4 +38,4 @@ class DashboardView(ScopedAPIView):
     def get(self, request):
         query = DashboardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(dashboard(request.user, query.validated_data["days"]))
+        return Response(dashboard(self.scope, query.validated_data["days"]))

@@ -1,7 +1,7 @@
 """GET /api/v1/analytics/export/: stream a dataset the caller may see as CSV or JSON.
 
 One view serves four datasets whose rows are owned differently, so the attributes
-ScopedAPIView scopes by (`scope_user_field`, `organisation_rows`, `allowed_roles`)
+ScopedAPIView scopes by (`scope_user_field`, `organisation_rows`, `required_permission`)
 follow the dataset the request names. Rows come from a server-side cursor and are
 written as they arrive, so memory stays flat however many rows an export holds.
 """
@@ -25,9 +25,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
-from apps.accounts.models import Role
-from apps.analytics.api.params import MAX_RANGE_DAYS, DateRangeFilterSet
+from apps.accounts.scope import Permission
+from apps.analytics.api.params import DateRangeFilterSet
 from apps.analytics.api.schema import ERRORS
+from apps.analytics.limits import MAX_RANGE_DAYS
 from apps.analytics.models import (
     DataQualityMetric,
     EngagementType,
@@ -74,7 +75,7 @@ class Dataset:
     columns: tuple[str, ...]
     user_field: str | None = "user"
     organisation_rows: bool = False
-    allowed_roles: tuple[str, ...] | None = None
+    required_permission: str | None = None
 
     @property
     def date_field(self) -> str:
@@ -160,9 +161,9 @@ DATASETS = {
                 "timestamp",
             ),
             # Raw health readings belong to no user: ScopedAPIView leaves them
-            # unscoped, so the role check alone guards them (metrics.md, Access).
+            # unscoped, so the permission alone guards them (metrics.md, Access).
             user_field=None,
-            allowed_roles=(Role.ADMIN,),
+            required_permission=Permission.RAW_SYSTEM_HEALTH,
         ),
     )
 }
@@ -296,7 +297,7 @@ class ExportView(ScopedAPIView):
 
     @cached_property
     def dataset(self) -> Dataset:
-        """Return the dataset the request names (read first, by the role check)."""
+        """Return the dataset the request names (read first, for the permission)."""
         name = self.request.query_params.get("dataset") or DEFAULT_DATASET
         if name not in DATASETS:
             raise ValidationError(
@@ -304,7 +305,7 @@ class ExportView(ScopedAPIView):
             )
         return DATASETS[name]
 
-    # What ScopedAPIView scopes and checks roles by: the dataset's answers.
+    # What ScopedAPIView scopes and checks permissions by: the dataset's answers.
     @property
     def scope_user_field(self) -> str | None:
         return self.dataset.user_field
@@ -314,8 +315,8 @@ class ExportView(ScopedAPIView):
         return self.dataset.organisation_rows
 
     @property
-    def allowed_roles(self) -> tuple[str, ...] | None:
-        return self.dataset.allowed_roles
+    def required_permission(self) -> str | None:
+        return self.dataset.required_permission
 
     def get_base_queryset(self):
         return self.dataset.model.objects.all()

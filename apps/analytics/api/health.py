@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
+from apps.accounts.scope import Permission
 from apps.analytics.api.params import DateRangeFilterSet
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.api.serializers import (
@@ -32,7 +32,7 @@ class SystemHealthFilter(DateRangeFilterSet):
 class SystemHealthListView(ScopedAPIView, generics.ListAPIView):
     """List raw system health readings (admins only)."""
 
-    allowed_roles = (Role.ADMIN,)
+    required_permission = Permission.RAW_SYSTEM_HEALTH
     scope_user_field = None  # readings belong to no user
     serializer_class = SystemHealthMetricSerializer
     filterset_class = SystemHealthFilter
@@ -51,12 +51,9 @@ class SystemHealthListView(ScopedAPIView, generics.ListAPIView):
 class SystemHealthStatusView(ScopedAPIView):
     """Return the overall status and the latest reading of each check."""
 
-    allowed_roles = (Role.ADMIN, Role.MANAGER)
+    required_permission = Permission.SYSTEM_HEALTH_STATUS
     scope_user_field = None
     serializer_class = HealthStatusSerializer
-
-    def get_base_queryset(self):
-        return SystemHealthMetric.objects.none()
 
     @extend_schema(responses={200: HealthStatusSerializer, **ERRORS})
     def get(self, request):

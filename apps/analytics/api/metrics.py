@@ -20,6 +20,7 @@ from apps.analytics.api.serializers import (
     TrackBatchSerializer,
     TrackEngagementSerializer,
 )
+from apps.analytics.limits import MAX_BATCH_EVENTS
 from apps.analytics.models import (
     AggregationPeriod,
     EngagementType,
@@ -28,7 +29,6 @@ from apps.analytics.models import (
     UserEngagementMetric,
 )
 from apps.analytics.services.engagement import (
-    MAX_BATCH_EVENTS,
     record_engagement,
     record_engagement_batch,
 )

@@ -5,10 +5,8 @@ import datetime as dt
 import django_filters
 from django import forms
 
+from apps.analytics.limits import day_range_error
 from apps.analytics.periods import local_midnight
-
-MAX_DASHBOARD_DAYS = 365
-MAX_RANGE_DAYS = 366
 
 
 class DateRangeForm(forms.Form):
@@ -17,13 +15,8 @@ class DateRangeForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
-        if start and end:
-            if start > end:
-                self.add_error("end_date", "end_date must not be before start_date.")
-            elif (end - start).days + 1 > MAX_RANGE_DAYS:
-                self.add_error(
-                    "end_date", f"A date range covers at most {MAX_RANGE_DAYS} days."
-                )
+        if start and end and (error := day_range_error(start, end)):
+            self.add_error("end_date", error)
         return data
 
 

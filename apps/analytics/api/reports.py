@@ -1,48 +1,35 @@
 """Reports: list and read the caller's reports, and request new ones."""
 
-import datetime as dt
 import uuid
 
-from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from apps.accounts.models import User
+from apps.accounts.scope import Scope
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.api.serializers import (
     GenerateReportSerializer,
     ReportDetailSerializer,
     ReportSerializer,
 )
-from apps.analytics.models import Report, ReportType
-from apps.analytics.periods import local_midnight
+from apps.analytics.models import Report, ReportStatus
 from apps.analytics.reporting.access import visible_reports
-from apps.analytics.reporting.scope import scope_for, user_scope
-from apps.analytics.services.reporting import (
-    MAX_CUSTOM_DAYS,
-    ReportingService,
-    custom_scope,
-    period_for,
-)
+from apps.analytics.services.reporting import Dispatch, ReportingService
 from apps.core.models import AuditAction
 from apps.core.pagination import StandardPagination
 from apps.core.scoping import ScopedAPIView
 
-# Built while the caller waits (201); the longer ones are queued (202).
-INLINE_TYPES = (ReportType.DAILY_SUMMARY, ReportType.USER_ACTIVITY)
-
 
 class ReportScopedView(ScopedAPIView):
-    """Reports follow their own visibility rule (reporting.access)."""
+    """Reports follow the scope's report rule (reporting.access)."""
 
     def get_base_queryset(self):
         return Report.objects.select_related("created_by", "subject_user")
 
     def scope_queryset(self, queryset):
-        return visible_reports(self.request.user, queryset)
+        return visible_reports(self.scope, queryset)
 
 
 class ReportListView(ReportScopedView, generics.ListAPIView):
@@ -71,32 +58,23 @@ class ReportDetailView(ReportScopedView, generics.RetrieveAPIView):
             uuid.UUID(str(self.kwargs["pk"]))
         except ValueError:
             raise NotFound("No such report.") from None
-        return super().get_object()
+        self.report = super().get_object()
+        return self.report
+
+    @property
+    def served_scope(self) -> Scope:
+        """A report holds the data of the scope it was made for."""
+        report = getattr(self, "report", None)
+        if report is None:
+            return self.scope
+        stored = Scope.from_dict(report.parameters["scope"])
+        return Scope(
+            stored.kind, stored.label, stored.user_ids, viewer_id=self.scope.viewer_id
+        )
 
     @extend_schema(responses={200: ReportDetailSerializer, **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-
-def _visible_user(viewer, user_id, field):
-    user = User.objects.visible_to(viewer).filter(pk=user_id).first()
-    if user is None:
-        # Someone the caller may not report on reads as no one at all.
-        raise ValidationError({field: [f"No user {user_id} you may report on."]})
-    return user
-
-
-def _window(data):
-    start, end = data.get("start_date"), data.get("end_date")
-    if not start or not end:
-        raise ValidationError({"start_date": ["start_date and end_date are required."]})
-    if start > end:
-        raise ValidationError({"end_date": ["end_date must not be before start_date."]})
-    if (end - start).days + 1 > MAX_CUSTOM_DAYS:
-        raise ValidationError(
-            {"end_date": [f"A report covers at most {MAX_CUSTOM_DAYS} days."]}
-        )
-    return local_midnight(start), local_midnight(end + dt.timedelta(days=1))
 
 
 class GenerateReportView(ReportScopedView):
@@ -117,64 +95,22 @@ class GenerateReportView(ReportScopedView):
         serializer = GenerateReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report_type = data["report_type"]
-        report = self._pending_or_existing(request.user, report_type, data)
-        if report.status == "pending" and report_type not in INLINE_TYPES:
-            from apps.analytics.tasks import build_report
-
-            transaction.on_commit(lambda: build_report.delay(str(report.pk)))
+        report = ReportingService().request_report(
+            data["report_type"],
+            scope=self.scope,
+            date=data.get("date"),
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            subject=data.get("user_id"),
+            users=data.get("user_ids"),
+            metrics=data.get("metrics"),
+            granularity=data.get("granularity"),
+            compare_previous=data["compare_previous"],
+            force=data["force"],
+            dispatch=Dispatch.AUTO,
+        )
+        if report.status == ReportStatus.PENDING:  # queued for a worker
             body = ReportSerializer(report, context={"request": request}).data
             return Response(body, status=status.HTTP_202_ACCEPTED)
-        if report.status == "pending":
-            ReportingService().build(report)
         body = ReportDetailSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-    def _pending_or_existing(self, viewer, report_type, data):
-        """Validate the parameters; return a reusable completed report or a new one."""
-        service, force = ReportingService(), data["force"]
-        if data.get("date") and data["date"] > timezone.localdate():
-            raise ValidationError({"date": ["date must not be in the future."]})
-        if report_type == ReportType.USER_ACTIVITY:
-            if "user_id" not in data:
-                raise ValidationError({"user_id": ["A user_activity report needs it."]})
-            subject = _visible_user(viewer, data["user_id"], "user_id")
-            start, end = _window(data)
-            return service.prepare(
-                report_type,
-                start,
-                end,
-                user_scope(subject),
-                created_by=viewer,
-                subject_user=subject,
-                force=force,
-            )
-        if report_type == ReportType.CUSTOM:
-            start, end = _window(data)
-            ids = data.get("user_ids")
-            users = (
-                [_visible_user(viewer, pk, "user_ids") for pk in ids] if ids else None
-            )
-            extra = {
-                "metrics": data.get("metrics"),
-                "granularity": data.get("granularity"),
-                "compare_previous": data["compare_previous"],
-            }
-            return service.prepare(
-                report_type,
-                start,
-                end,
-                custom_scope(viewer, users),
-                created_by=viewer,
-                extra=extra,
-                force=force,
-            )
-        period = period_for(report_type, data.get("date"))
-        return service.prepare(
-            report_type,
-            period.start,
-            period.end,
-            scope_for(viewer),
-            created_by=viewer,
-            force=force,
-        )

@@ -4,6 +4,11 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.analytics.limits import (
+    MAX_DURATION_SECONDS,
+    MAX_ENTITY_LENGTH,
+    MAX_SESSION_ID_LENGTH,
+)
 from apps.analytics.models import (
     EngagementType,
     PerformanceMetric,
@@ -11,11 +16,6 @@ from apps.analytics.models import (
     ReportType,
     SystemHealthMetric,
     UserEngagementMetric,
-)
-from apps.analytics.services.engagement import (
-    MAX_DURATION_SECONDS,
-    MAX_ENTITY_LENGTH,
-    MAX_SESSION_ID_LENGTH,
 )
 
 

@@ -1,9 +1,9 @@
-"""Report emails, exactly once per report type, period and recipient.
+"""Report emails, exactly once per report type, period, scope and recipient.
 
 The ReportDelivery ledger's unique key makes a retried or doubly-scheduled send
-find its row: already `sent` means skip; `sending` means another worker has it
-(unless that claim is stale); `pending` or `failed` is claimed by one conditional
-UPDATE, so only one sender wins.
+find its row: already `sent` means skip (unless a resend is asked for); `sending`
+means another worker has it (unless that claim is stale); `pending` or `failed` is
+claimed by one conditional UPDATE, so only one sender wins.
 """
 
 import datetime as dt
@@ -73,9 +73,12 @@ def build_email(report, recipient: str) -> EmailMultiAlternatives:
     return email
 
 
-def _claim(row: ReportDelivery, report) -> bool:
+def _claim(row: ReportDelivery, report, *, resend: bool) -> bool:
     now = timezone.now()
-    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
+    settled = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+    if resend:
+        settled.append(DeliveryStatus.SENT)
+    claimable = Q(status__in=settled) | Q(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
     )
     return bool(
@@ -88,18 +91,20 @@ def _claim(row: ReportDelivery, report) -> bool:
     )
 
 
-def deliver_report(report, recipients) -> DeliverySummary:
-    """Email a completed report to each recipient at most once per type and period."""
+def deliver_report(report, recipients, *, resend=False) -> DeliverySummary:
+    """Email a completed report to each recipient at most once per type, period and
+    scope; `resend` sends it again to those who already had it."""
     summary = DeliverySummary()
     for recipient in sorted({r.strip().lower() for r in recipients if r.strip()}):
         row, _ = ReportDelivery.objects.get_or_create(
             report_type=report.report_type,
             period_start=report.period_start,
             period_end=report.period_end,
+            scope_key=report.parameters["scope_key"],
             recipient=recipient,
             defaults={"report": report},
         )
-        if row.status == DeliveryStatus.SENT or not _claim(row, report):
+        if not _claim(row, report, resend=resend):
             summary.skipped.append(recipient)
             continue
         try:

@@ -16,7 +16,6 @@ from apps.analytics.models import (
 from apps.analytics.periods import local_zone, periods_between
 from apps.analytics.reporting import figures
 from apps.analytics.reporting.envelope import envelope
-from apps.analytics.reporting.scope import user_scope
 from apps.analytics.services.analytics import AnalyticsService
 
 ENGAGEMENT = MetricType.USER_ENGAGEMENT
@@ -76,9 +75,8 @@ def _daily_events(subject, start, end) -> dict:
     return {**series, "points": points}, active_days
 
 
-def build(subject, start, end) -> dict:
-    """Return the activity report of `subject` over [start, end)."""
-    scope = user_scope(subject)
+def build(subject, start, end, scope) -> dict:
+    """Return the activity report of `subject` (`scope`: theirs) over [start, end)."""
     team = (
         list(User.objects.filter(team_id=subject.team_id))
         if subject.team_id

@@ -10,12 +10,11 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from apps.accounts.models import Role
+from apps.accounts.scope import Permission, Scope
 from apps.analytics.cache import AnalyticsCache, RealTimeAnalyticsCache
 from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
 from apps.analytics.periods import local_midnight
 from apps.analytics.reporting import figures
-from apps.analytics.reporting.scope import scope_for
 from apps.analytics.selectors.health import latest_readings, overall_status
 
 
@@ -55,7 +54,7 @@ def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
     return series
 
 
-def _compute(viewer, scope, days: int) -> dict:
+def _compute(scope: Scope, days: int) -> dict:
     end = timezone.now()
     start = end - dt.timedelta(days=days)
     previous_start = start - dt.timedelta(days=days)
@@ -87,7 +86,7 @@ def _compute(viewer, scope, days: int) -> dict:
         "engagement": engagement,
         "last_refresh": end.isoformat(),
     }
-    if viewer.effective_role in (Role.ADMIN, Role.MANAGER):
+    if scope.allows(Permission.SYSTEM_HEALTH_STATUS):
         readings = latest_readings()
         data["system_health"] = {
             "status": overall_status(readings),
@@ -106,12 +105,16 @@ def _compute(viewer, scope, days: int) -> dict:
     return data
 
 
-def dashboard(viewer, days: int) -> dict:
-    """Return the caller's dashboard for the last `days` days."""
-    scope = scope_for(viewer)
-    params = {"days": days, "scope": scope.key, "today": timezone.localdate()}
+def dashboard(scope: Scope, days: int) -> dict:
+    """Return the dashboard of a scope for the last `days` days."""
+    params = {
+        "days": days,
+        "scope": scope.key,
+        "role": scope.role,
+        "today": timezone.localdate(),
+    }
     data, cached = AnalyticsCache.get_or_compute(
-        "dashboard", params, lambda: _compute(viewer, scope, days), user=viewer.pk
+        "dashboard", params, lambda: _compute(scope, days), user=scope.viewer_id
     )
     active = RealTimeAnalyticsCache.active_user_ids()
     if scope.user_ids is not None:

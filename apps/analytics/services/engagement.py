@@ -15,16 +15,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.analytics.cache import RealTimeAnalyticsCache
+from apps.analytics.limits import (
+    MAX_BATCH_EVENTS,
+    MAX_CLOCK_SKEW,
+    MAX_DURATION_SECONDS,
+    MAX_ENTITY_LENGTH,
+    MAX_METADATA_BYTES,
+    MAX_SESSION_ID_LENGTH,
+)
 from apps.analytics.models import EngagementType, UserEngagementMetric
 from apps.analytics.observability import EVENTS_TRACKED
 from apps.core.errors import InvalidInput
-
-MAX_BATCH_EVENTS = 1000
-MAX_CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead a client's clock may run
-MAX_DURATION_SECONDS = 24 * 60 * 60
-MAX_METADATA_BYTES = 16 * 1024
-MAX_SESSION_ID_LENGTH = 128
-MAX_ENTITY_LENGTH = 64
 
 
 def _text(errors, name, value, limit, *, required=False) -> str:

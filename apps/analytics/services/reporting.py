@@ -1,27 +1,35 @@
-"""ReportingService: report rows through their lifecycle, built by type.
+"""ReportingService: the one entry point for requesting, building and sending reports.
 
-A report is created `pending`, turns `generating`, then `completed` with its
-`report_data` or `failed` with the error recorded. Its `parameters` hold all a
-builder needs, so a pending report can also be built later by a worker.
+The API view, `generate_reports` and the Celery tasks all call `request_report`
+(then `deliver` to email one): it validates the request against the requester's
+`Scope`, reuses a completed report of the same type, period and scope unless
+forced, and builds the new one now or on a worker. A report is created `pending`,
+turns `generating`, then `completed` with its `report_data` or `failed` with the
+error recorded; its `parameters` hold all a builder needs.
 """
 
 import datetime as dt
 import logging
 import time
 
+from celery import current_app
 from django.conf import settings
-from django.utils import dateparse, timezone
+from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.scope import Scope
+from apps.analytics.limits import day_range_error
 from apps.analytics.models import AggregationPeriod, Report, ReportStatus, ReportType
 from apps.analytics.periods import (
     last_complete_period,
     local_midnight,
+    local_zone,
     period_containing,
 )
 from apps.analytics.reporting import custom, daily, monthly, user_activity, weekly
-from apps.analytics.reporting.scope import ReportScope, scope_for, user_scope
-from apps.analytics.services.analytics import as_instant
+from apps.analytics.reporting.delivery import DeliverySummary, deliver_report
+from apps.core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -31,66 +39,132 @@ PERIOD_OF = {
     ReportType.MONTHLY_ANALYTICS: AggregationPeriod.MONTHLY,
 }
 USER_ACTIVITY_DAYS = 30
-MAX_CUSTOM_DAYS = 366
+# Built while the caller waits; the longer ones go to a worker when asked "auto".
+INLINE_TYPES = (ReportType.DAILY_SUMMARY, ReportType.USER_ACTIVITY)
+BUILD_TASK = "apps.analytics.tasks.build_report"
 
 
-def period_for(report_type: str, date=None):
-    """Return the period containing `date`, or the latest complete one, of a type."""
-    kind = PERIOD_OF[report_type]
-    if date is None:
-        return last_complete_period(kind)
-    moment = as_instant(date, "date")
-    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
-        moment += dt.timedelta(hours=12)  # any instant of that local day
-    return period_containing(kind, moment)
+class Dispatch:
+    """How `request_report` builds a new report."""
+
+    INLINE = "inline"  # now, in this process
+    QUEUE = "queue"  # on a worker, once the transaction commits
+    AUTO = "auto"  # inline for INLINE_TYPES, queued for the rest
 
 
-def _scope_from(parameters: dict) -> ReportScope:
-    scope = parameters["scope"]
-    ids = scope["user_ids"]
-    return ReportScope(
-        scope["kind"], scope["label"], None if ids is None else tuple(ids)
-    )
+class BadReportRequest(InvalidInput, ValueError):
+    """The request is invalid; `fields` names what is wrong."""
+
+    def __init__(self, fields: dict, message: str | None = None):
+        if message is None:  # "field: first message", for Python callers and logs
+            name, messages = next(iter(fields.items()))
+            message = f"{name}: {messages[0]}"
+        super().__init__(fields, message)
+
+
+class OutOfScope(BadReportRequest, PermissionError):
+    """The request names a user the requester may not report on."""
+
+
+class ReportGenerationFailed(RuntimeError):
+    """A report could not be built; its row records why."""
+
+
+def _scope_of(user) -> Scope:
+    """Return the requester's scope; no requester means the system (schedules)."""
+    return Scope.system() if user is None else Scope.for_viewer(user)
+
+
+def _local_day(value, *, end=False) -> dt.date:
+    """Turn a date or an instant into a local day (an exclusive end: the day before)."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        if end:
+            value -= dt.timedelta(microseconds=1)
+        return timezone.localtime(value, local_zone()).date()
+    return value
+
+
+def _days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Return the instants of local days first..last, both included."""
+    return local_midnight(first), local_midnight(last + dt.timedelta(days=1))
+
+
+def _window(report_type, date, start_date, end_date) -> tuple[dt.datetime, dt.datetime]:
+    """Return a user activity or custom report's [start, end) from local days."""
+    if start_date is None and end_date is None:
+        if report_type == ReportType.CUSTOM:
+            raise BadReportRequest(
+                {"start_date": ["start_date and end_date are required."]}
+            )
+        last = date or timezone.localdate() - dt.timedelta(days=1)
+        return _days(last - dt.timedelta(days=USER_ACTIVITY_DAYS - 1), last)
+    if start_date is None or end_date is None:
+        missing = "start_date" if start_date is None else "end_date"
+        raise BadReportRequest({missing: [f"{missing} is required with the other."]})
+    if error := day_range_error(start_date, end_date):
+        raise BadReportRequest({"end_date": [error]})
+    return _days(start_date, end_date)
+
+
+def _subject(scope: Scope, user_id) -> User:
+    user = User.objects.filter(pk=getattr(user_id, "pk", user_id)).first()
+    if user is None or not scope.includes(user.pk):
+        # Someone the requester may not report on reads as no one at all.
+        raise OutOfScope(
+            {
+                "user_id": [
+                    f"No user {getattr(user_id, 'pk', user_id)} you may report on."
+                ]
+            }
+        )
+    return user
+
+
+def _narrowed(scope: Scope, users) -> Scope:
+    try:
+        return scope.narrow(users)
+    except PermissionError:
+        raise OutOfScope(
+            {"user_ids": ["The report names users you may not report on."]}
+        ) from None
 
 
 class ReportingService:
     """Generate the spec's reports; each method returns the Report row."""
 
+    # -- the spec's methods: thin wrappers over request_report ----------------------
+
     def generate_daily_summary_report(self, date=None, user=None, *, force=False):
         """The day containing `date` (default: yesterday) against the days before."""
-        return self._periodic(ReportType.DAILY_SUMMARY, date, user, force)
+        return self.request_report(
+            ReportType.DAILY_SUMMARY, scope=_scope_of(user), date=date, force=force
+        )
 
     def generate_weekly_performance_report(self, date=None, user=None, *, force=False):
         """The ISO week containing `date` (default: last week), per user and team."""
-        return self._periodic(ReportType.WEEKLY_PERFORMANCE, date, user, force)
+        return self.request_report(
+            ReportType.WEEKLY_PERFORMANCE, scope=_scope_of(user), date=date, force=force
+        )
 
     def generate_monthly_analytics_report(self, date=None, user=None, *, force=False):
         """The month containing `date` (default: last month), with daily trends."""
-        return self._periodic(ReportType.MONTHLY_ANALYTICS, date, user, force)
+        return self.request_report(
+            ReportType.MONTHLY_ANALYTICS, scope=_scope_of(user), date=date, force=force
+        )
 
     def generate_user_activity_report(
         self, user, start=None, end=None, *, requested_by=None, force=False
     ):
-        """One user's activity over [start, end) (default: the last 30 whole days)."""
-        end = (
-            local_midnight(timezone.localdate())
-            if end is None
-            else as_instant(end, "end")
-        )
-        start = (
-            end - dt.timedelta(days=USER_ACTIVITY_DAYS)
-            if start is None
-            else as_instant(start, "start")
-        )
-        if start >= end:
-            raise ValueError("start must be before end")
-        return self.create_and_build(
+        """One user's activity over the local days of [start, end) (default: the
+        last 30 whole days)."""
+        return self.request_report(
             ReportType.USER_ACTIVITY,
-            start,
-            end,
-            user_scope(user),
-            created_by=requested_by or user,
-            subject_user=user,
+            scope=_scope_of(requested_by),
+            subject=user,
+            start_date=None if start is None else _local_day(start),
+            end_date=None if end is None else _local_day(end, end=True),
             force=force,
         )
 
@@ -106,39 +180,95 @@ class ReportingService:
         user=None,
         force=False,
     ):
-        """Chosen metrics over [start, end) for some users (default: all visible)."""
-        start, end = as_instant(start, "start"), as_instant(end, "end")
-        if start >= end:
-            raise ValueError("start must be before end")
-        if end - start > dt.timedelta(days=MAX_CUSTOM_DAYS):
-            raise ValueError(f"a custom report covers at most {MAX_CUSTOM_DAYS} days")
-        scope = custom_scope(user, users)
-        return self.create_and_build(
+        """Chosen metrics over the local days of [start, end) for some users
+        (default: all the requester may see)."""
+        return self.request_report(
             ReportType.CUSTOM,
-            start,
-            end,
-            scope,
-            created_by=user,
-            extra={
+            scope=_scope_of(user),
+            start_date=_local_day(start),
+            end_date=_local_day(end, end=True),
+            users=users,
+            metrics=metrics,
+            granularity=granularity,
+            compare_previous=compare_previous,
+            force=force,
+        )
+
+    # -- the one entry point ------------------------------------------------------
+
+    def request_report(
+        self,
+        report_type: str,
+        *,
+        scope: Scope,
+        date=None,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
+        subject=None,
+        users=None,
+        metrics=None,
+        granularity=None,
+        compare_previous: bool = True,
+        force: bool = False,
+        dispatch: str = Dispatch.INLINE,
+    ) -> Report:
+        """Validate a report request for `scope`, then reuse or create and build it.
+
+        `date` picks the period of daily, weekly and monthly reports (default: the
+        latest complete one) and ends a user activity report's 30 days; user
+        activity and custom reports take `start_date`..`end_date` (local days, both
+        included). Bad input raises BadReportRequest or OutOfScope (InvalidInput,
+        naming the field). The result's `reused` tells whether it existed already.
+        """
+        date = None if date is None else _local_day(date)
+        if date is not None and date > timezone.localdate():
+            raise BadReportRequest({"date": ["date must not be in the future."]})
+        extra = None
+        if report_type == ReportType.USER_ACTIVITY:
+            if subject is None:
+                raise BadReportRequest(
+                    {"user_id": ["A user_activity report needs a user."]}
+                )
+            subject = _subject(scope, subject)
+            start, end = _window(report_type, date, start_date, end_date)
+            report_scope = _narrowed(scope, [subject])
+        elif report_type == ReportType.CUSTOM:
+            start, end = _window(report_type, date, start_date, end_date)
+            report_scope = scope if not users else _narrowed(scope, users)
+            extra = {
                 "metrics": list(metrics) if metrics else None,
                 "granularity": granularity,
                 "compare_previous": bool(compare_previous),
-            },
-            force=force,
-        )
-
-    def _periodic(self, report_type, date, user, force):
-        period = period_for(report_type, date)
-        return self.create_and_build(
+            }
+        elif report_type in PERIOD_OF:
+            period = period_for(report_type, date)
+            start, end = period.start, period.end
+            subject = None if subject is None else _subject(scope, subject)
+            report_scope = scope if subject is None else _narrowed(scope, [subject])
+        else:
+            raise BadReportRequest({"report_type": [f"Unknown type {report_type!r}."]})
+        report = self.prepare(
             report_type,
-            period.start,
-            period.end,
-            scope_for(user),
-            created_by=user,
+            start,
+            end,
+            report_scope,
+            created_by_id=scope.viewer_id,
+            subject_user=subject,
+            extra=extra,
             force=force,
         )
+        if not report.reused:
+            if dispatch == Dispatch.QUEUE or (
+                dispatch == Dispatch.AUTO and report_type not in INLINE_TYPES
+            ):
+                self.queue(report)
+            else:
+                self.build(report)
+        return report
 
-    def find_existing(self, report_type, start, end, scope: ReportScope):
+    # -- reuse, creation and building ---------------------------------------------
+
+    def find_existing(self, report_type, start, end, scope: Scope):
         """Return the completed report of this type, period and scope, if any."""
         return (
             Report.objects.filter(
@@ -157,9 +287,9 @@ class ReportingService:
         report_type,
         start,
         end,
-        scope,
+        scope: Scope,
         *,
-        created_by=None,
+        created_by_id=None,
         subject_user=None,
         extra=None,
         force=False,
@@ -169,30 +299,12 @@ class ReportingService:
         if not force and (found := self.find_existing(report_type, start, end, scope)):
             found.reused = True
             return found
-        report = self.create_pending(
-            report_type, start, end, scope, created_by, subject_user, extra
-        )
-        report.reused = False
-        return report
-
-    def create_and_build(self, report_type, start, end, scope, **options) -> Report:
-        """Reuse the completed report for the same type, period and scope, or build
-        one now (see `prepare`)."""
-        report = self.prepare(report_type, start, end, scope, **options)
-        if not report.reused:
-            self.build(report)
-        return report
-
-    def create_pending(
-        self, report_type, start, end, scope, created_by, subject_user, extra
-    ):
-        """Store a pending report holding everything its builder needs."""
-        return Report.objects.create(
+        report = Report.objects.create(
             report_type=report_type,
             title=f"{ReportType(report_type).label} ({scope.label})",
             period_start=start,
             period_end=end,
-            created_by=created_by,
+            created_by_id=created_by_id,
             subject_user=subject_user,
             parameters={
                 "scope": scope.as_dict(),
@@ -200,6 +312,14 @@ class ReportingService:
                 **(extra or {}),
             },
         )
+        report.reused = False
+        return report
+
+    def queue(self, report: Report) -> None:
+        """Build a pending report on a worker once the current transaction commits."""
+        # Sent by name: a service never imports the edges (tasks) that call it.
+        task = current_app.signature(BUILD_TASK, args=(str(report.pk),))
+        transaction.on_commit(task.delay)
 
     def build(self, report: Report) -> Report:
         """Build a pending report: generating, then completed or failed (recorded)."""
@@ -232,9 +352,13 @@ class ReportingService:
         )
         return report
 
+    def deliver(self, report: Report, recipients, *, resend=False) -> DeliverySummary:
+        """Email a completed report, once per recipient unless `resend`."""
+        return deliver_report(report, recipients, resend=resend)
+
     def _content(self, report: Report) -> dict:
         parameters = report.parameters
-        scope = _scope_from(parameters)
+        scope = Scope.from_dict(parameters["scope"])
         middle = report.period_start + (report.period_end - report.period_start) / 2
         if report.report_type == ReportType.DAILY_SUMMARY:
             return daily.build(middle, scope)
@@ -244,7 +368,7 @@ class ReportingService:
             return monthly.build(middle, scope)
         if report.report_type == ReportType.USER_ACTIVITY:
             return user_activity.build(
-                report.subject_user, report.period_start, report.period_end
+                report.subject_user, report.period_start, report.period_end, scope
             )
         return custom.build(
             start=report.period_start,
@@ -256,35 +380,12 @@ class ReportingService:
         )
 
 
-def custom_scope(requester, users=None) -> ReportScope:
-    """Return the scope of chosen users, who must all be visible to the requester."""
-    scope = scope_for(requester)
-    if users is None:
-        return scope
-    ids = tuple(sorted({getattr(u, "pk", u) for u in users}))
-    if scope.user_ids is not None and not set(ids) <= set(scope.user_ids):
-        raise PermissionError("the report names users the requester may not see")
-    return ReportScope("team" if len(ids) > 1 else "user", _label(ids), ids)
-
-
-def _label(user_ids) -> str:
-    names = list(
-        User.objects.filter(pk__in=user_ids).values_list("username", flat=True)
-    )
-    shown = ", ".join(sorted(names)[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-
-
-def parse_report_date(raw: str):
-    """Parse YYYY-MM-DD or an ISO datetime; None when it is neither."""
-    try:
-        return dateparse.parse_date(raw) or dateparse.parse_datetime(raw)
-    except ValueError:
-        return None
-
-
-class ReportGenerationFailed(RuntimeError):
-    """A report could not be built; its row records why."""
+def period_for(report_type: str, date: dt.date | None = None):
+    """Return the period of a type containing local `date`, or the latest complete."""
+    kind = PERIOD_OF[report_type]
+    if date is None:
+        return last_complete_period(kind)
+    return period_containing(kind, local_midnight(date) + dt.timedelta(hours=12))
 
 
 def run_scheduled_report(report_type: str, recipients=None, *, now=None) -> dict:
@@ -292,21 +393,20 @@ def run_scheduled_report(report_type: str, recipients=None, *, now=None) -> dict
 
     What the beat schedule and `generate_reports --auto-schedule` run: safe to run
     again at any time, it never builds a completed report twice nor emails a
-    recipient twice for the same report type and period.
+    recipient the same report twice.
     """
-
-    # Imported here: delivery -> figures -> services would be a cycle at import time.
-    from apps.analytics.reporting.delivery import deliver_report
-
     period = last_complete_period(PERIOD_OF[report_type], now)
-    report = ReportingService().create_and_build(
-        report_type, period.start, period.end, scope_for(None)
+    service = ReportingService()
+    report = service.request_report(
+        report_type,
+        scope=Scope.system(),
+        date=timezone.localtime(period.start, local_zone()).date(),
     )
     if report.status != ReportStatus.COMPLETED:
         raise ReportGenerationFailed(f"{report_type} {period.label}: {report.error}")
     if recipients is None:
         recipients = settings.ANALYTICS_REPORT_EMAILS
-    delivery = deliver_report(report, recipients)
+    delivery = service.deliver(report, recipients)
     return {
         "report_id": str(report.pk),
         "report_type": report_type,

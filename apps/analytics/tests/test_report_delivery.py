@@ -188,15 +188,30 @@ def test_command_emails_recipients_and_user_reports():
     ("args", "message"),
     [
         ([], "Give --report-type or --auto-schedule."),
-        (["--report-type", "yearly"], "--report-type must be one of daily_summary"),
-        (["--report-type", "custom"], "--report-type must be one of"),
-        (["--report-type", "daily_summary", "--date", "31/12/2026"], "--date must be"),
-        (["--report-type", "daily_summary", "--date", "2999-01-01"], "in the future"),
-        (["--report-type", "user_activity"], "needs --user-id"),
-        (["--report-type", "user_activity", "--user-id", "99999"], "no such user"),
+        (
+            ["--report-type", "yearly"],
+            "--report-type: invalid choice: 'yearly' .choose from 'daily_summary'",
+        ),
+        (["--report-type", "custom"], "--report-type: invalid choice: 'custom'"),
+        (
+            ["--report-type", "daily_summary", "--date", "31/12/2026"],
+            "--date: must be a date like 2026-11-27, not '31/12/2026'",
+        ),
+        (
+            ["--report-type", "daily_summary", "--date", "2999-01-01"],
+            "--date: 2999-01-01 is in the future",
+        ),
+        (
+            ["--report-type", "user_activity"],
+            "--user-id: A user_activity report needs a user.",
+        ),
+        (
+            ["--report-type", "user_activity", "--user-id", "99999"],
+            "--user-id: No user 99999 you may report on.",
+        ),
         (
             ["--report-type", "daily_summary", "--email-recipients", "a@b.com,nope"],
-            "'nope' is not an email address",
+            "--email-recipients: 'nope' is not an email address",
         ),
         (
             ["--auto-schedule", "--report-type", "daily_summary"],

@@ -314,7 +314,11 @@ def test_custom_report_refuses_users_outside_the_requesters_scope(week_data):
 
 
 def test_managers_see_organisation_figures_but_not_other_teams_users(week_data):
-    from apps.analytics.reporting.access import can_view_report
+    from apps.accounts.scope import Scope
+    from apps.analytics.reporting.access import visible_reports
+
+    def can_view_report(viewer, report):
+        return visible_reports(Scope.for_viewer(viewer)).filter(pk=report.pk).exists()
 
     ann = week_data[0]
     manager = UserFactory(role=Role.MANAGER, team=ann.team)
