@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.debriefings",
     "apps.crm",
     "apps.analytics",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps.core.demo import generator
+from apps.demo import generator
 
 
 class Command(BaseCommand):

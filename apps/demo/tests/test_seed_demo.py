@@ -19,7 +19,6 @@ from apps.analytics.models import (
     UserEngagementMetric,
 )
 from apps.analytics.services.health import derive_status
-from apps.core.demo.base import Incidents, Timeline
 from apps.crm.models import CRMSyncLog, Lead, ParticipantMatch, SyncStatus
 from apps.debriefings.models import (
     CompetitorMention,
@@ -28,6 +27,7 @@ from apps.debriefings.models import (
     ExtractedField,
     ReviewStatus,
 )
+from apps.demo.base import Incidents, Timeline
 from apps.meetings.models import Meeting, MeetingParticipant, MeetingType
 
 # A Friday afternoon; the generator works up to 15:00, the hour it falls in.

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from apps.analytics.models import HealthType, SystemHealthMetric
 from apps.analytics.services.health import derive_status
-from apps.core.demo.base import HOUR, WEEKDAY_FACTOR, Incidents, Timeline, bulk
-from apps.core.demo.vocabulary import CACHE_DOWN_ERROR
 from apps.crm.models import CRMSyncLog, SyncStatus
+from apps.demo.base import HOUR, WEEKDAY_FACTOR, Incidents, Timeline, bulk
+from apps.demo.vocabulary import CACHE_DOWN_ERROR
 
 # A success rate over fewer attempts than this says more about chance than health.
 MIN_SYNC_ATTEMPTS = 10

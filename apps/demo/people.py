@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from apps.accounts.models import Role, Team, User
-from apps.core.demo.base import DEMO_EMAIL_DOMAIN, Timeline, bulk
-from apps.core.demo.vocabulary import FIRST_NAMES, LAST_NAMES
+from apps.demo.base import DEMO_EMAIL_DOMAIN, Timeline, bulk
+from apps.demo.vocabulary import FIRST_NAMES, LAST_NAMES
 
 TEAM_NAMES = ("Team Alpha", "Team Beta")
 # Each team works with its own CRM, as teams that grew apart often do.

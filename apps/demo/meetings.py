@@ -4,9 +4,10 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from apps.core.demo.base import HOUR, Timeline, bulk, clamp, poisson
-from apps.core.demo.people import Person
-from apps.core.demo.vocabulary import (
+from apps.crm.models import Lead, MatchStatus, ParticipantMatch
+from apps.demo.base import HOUR, Timeline, bulk, clamp, poisson
+from apps.demo.people import Person
+from apps.demo.vocabulary import (
     COMPANY_BASES,
     COMPANY_SUFFIXES,
     FIRST_NAMES,
@@ -16,7 +17,6 @@ from apps.core.demo.vocabulary import (
     PERSONAL_DOMAINS,
     SALES_TITLES,
 )
-from apps.crm.models import Lead, MatchStatus, ParticipantMatch
 from apps.meetings.models import Meeting, MeetingParticipant, MeetingType
 
 COMPANIES = 50

@@ -30,9 +30,9 @@ from django.db import connection, transaction
 
 from apps.accounts.models import Team, User
 from apps.analytics import models as analytics
-from apps.core.demo import debriefings, health, meetings, people, telemetry
-from apps.core.demo.base import DEMO_EMAIL_DOMAIN, Incidents, Timeline, phase_rng
 from apps.crm.models import CRMSyncLog, Lead
+from apps.demo import debriefings, health, meetings, people, telemetry
+from apps.demo.base import DEMO_EMAIL_DOMAIN, Incidents, Timeline, phase_rng
 from apps.meetings.models import Meeting
 
 MIN_DAYS, MAX_DAYS = 7, 730

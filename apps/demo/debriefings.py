@@ -4,14 +4,6 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.core.demo.base import HOUR, Timeline, bulk, clamp
-from apps.core.demo.meetings import PlannedMeeting
-from apps.core.demo.vocabulary import (
-    COMPETITORS,
-    FIELD_PRESENCE,
-    FIELD_VALUES,
-    MENTION_CONTEXTS,
-)
 from apps.debriefings.models import (
     CompetitorMention,
     Debriefing,
@@ -19,6 +11,14 @@ from apps.debriefings.models import (
     ExtractedField,
     ReviewStatus,
     Sentiment,
+)
+from apps.demo.base import HOUR, Timeline, bulk, clamp
+from apps.demo.meetings import PlannedMeeting
+from apps.demo.vocabulary import (
+    COMPETITORS,
+    FIELD_PRESENCE,
+    FIELD_VALUES,
+    MENTION_CONTEXTS,
 )
 from apps.meetings.models import MeetingType
 

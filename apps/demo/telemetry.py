@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from apps.accounts.models import Role
 from apps.analytics.models import EngagementType, UserEngagementMetric
-from apps.core.demo.base import (
+from apps.crm.models import CRMSyncLog, MatchStatus, ParticipantMatch, SyncStatus
+from apps.debriefings.models import DebriefingStatus
+from apps.demo.base import (
     CRM_OUTAGE_FAILURE_RATE,
     Incidents,
     Timeline,
@@ -15,12 +17,10 @@ from apps.core.demo.base import (
     clamp,
     poisson,
 )
-from apps.core.demo.debriefings import PlannedDebriefing
-from apps.core.demo.meetings import PlannedMeeting
-from apps.core.demo.people import Person
-from apps.core.demo.vocabulary import CRM_CONFLICT_ERROR, CRM_ERRORS, CRM_OUTAGE_ERROR
-from apps.crm.models import CRMSyncLog, MatchStatus, ParticipantMatch, SyncStatus
-from apps.debriefings.models import DebriefingStatus
+from apps.demo.debriefings import PlannedDebriefing
+from apps.demo.meetings import PlannedMeeting
+from apps.demo.people import Person
+from apps.demo.vocabulary import CRM_CONFLICT_ERROR, CRM_ERRORS, CRM_OUTAGE_ERROR
 
 SECOND = timedelta(seconds=1)
 PULL_HOURS_WEEKDAY = (8, 10, 12, 14, 16, 18)
