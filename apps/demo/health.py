@@ -5,8 +5,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from apps.analytics.health_rules import derive_status
 from apps.analytics.models import HealthType, SystemHealthMetric
-from apps.analytics.services.health import derive_status
 from apps.crm.models import CRMSyncLog, SyncStatus
 from apps.demo.base import HOUR, WEEKDAY_FACTOR, Incidents, Timeline, bulk
 from apps.demo.vocabulary import CACHE_DOWN_ERROR

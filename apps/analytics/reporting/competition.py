@@ -1,14 +1,12 @@
 """Competitive intelligence as a report section and table."""
 
 from apps.analytics.reporting import figures
-from apps.analytics.services.analytics import AnalyticsService
+from apps.analytics.selectors.snapshots import competition
 
 
 def competition_section(start, end, user_ids) -> tuple[dict, dict]:
     """Return the period's competitive insights and their table."""
-    insights = AnalyticsService().get_competitive_intelligence_insights(
-        start, end, users=None if user_ids is None else list(user_ids)
-    )
+    insights = competition(start, end, user_ids)
     section = {
         key: value.isoformat() if hasattr(value, "isoformat") else value
         for key, value in insights.items()

@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.analytics.models import DeliveryStatus, ReportDelivery
 from apps.analytics.reporting.figures import format_value
 from apps.analytics.reporting.render_csv import report_csv, report_filename
+from apps.analytics.reporting.render_html import render_email_html
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ def report_url(report) -> str:
 
 def build_email(report, recipient: str) -> EmailMultiAlternatives:
     """Return the report's email: text, HTML alternative and the CSV attached."""
-    from apps.analytics.reporting.render_html import render_email_html
-
     data = report.report_data
     lines = [
         data.get("title", report.title),

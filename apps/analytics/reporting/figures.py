@@ -1,59 +1,23 @@
-"""Figures reports share: metric snapshots, comparisons, series, notable changes."""
+"""Figures reports share: comparisons, series, notable changes, tables."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from apps.analytics.models import MetricType
 from apps.analytics.periods import Period, local_zone, periods_between
-from apps.analytics.services.analytics import AnalyticsService
+from apps.analytics.selectors.snapshots import (
+    FORMATS,
+    LABELS,
+    METRICS,
+    change,
+    snapshot,
+)
 
-# (metric type, label, format) in the order reports show them.
-METRICS = [
-    (MetricType.DEBRIEFING_COMPLETION, "Debriefing completion", "percent"),
-    (MetricType.DATA_EXTRACTION_ACCURACY, "Data extraction accuracy", "percent"),
-    (MetricType.MEETING_DETECTION_ACCURACY, "Meeting detection accuracy", "percent"),
-    (
-        MetricType.PARTICIPANT_MATCHING_ACCURACY,
-        "Participant matching accuracy",
-        "percent",
-    ),
-    (MetricType.CRM_SYNC_SUCCESS, "CRM sync success", "percent"),
-    (MetricType.USER_ENGAGEMENT, "Active users", "count"),
-]
-LABELS = {metric: label for metric, label, _ in METRICS}
-FORMATS = {metric: fmt for metric, _, fmt in METRICS}
 # A rate moving this much (in points) on enough data is worth a sentence.
 NOTABLE_RATE_CHANGE = 0.05
 NOTABLE_COUNT_CHANGE = 0.25
 MIN_SAMPLE_FOR_NOTES = 10
 MIN_COUNT_FOR_NOTES = 5
-
-service = AnalyticsService()
-
-
-def snapshot(metric_type, start, end, user_ids) -> dict:
-    """Compute one metric for a window and scope, as the API would."""
-    result = service.calculate(
-        metric_type, start, end, users=None if user_ids is None else list(user_ids)
-    )
-    return {
-        "metric_type": metric_type,
-        "label": LABELS[metric_type],
-        "format": FORMATS[metric_type],
-        "value": result.value,
-        "numerator": result.numerator,
-        "denominator": result.denominator,
-        "sample_size": result.sample_size,
-        "breakdown": result.breakdown,
-    }
-
-
-def change(current, previous):
-    """Return current - previous, or None when either is undefined."""
-    if current is None or previous is None:
-        return None
-    return current - previous
 
 
 def summary_rows(periods: dict[str, Period], user_ids, metrics=None) -> list[dict]:

@@ -1,8 +1,8 @@
 """System health incidents of a period, for reports."""
 
+from apps.analytics.health_rules import SEVERITY, worst_status
 from apps.analytics.models import HealthStatus, SystemHealthMetric
 from apps.analytics.periods import local_zone
-from apps.analytics.services.health import SEVERITY, worst_status
 
 
 def incidents(start, end) -> list[dict]:

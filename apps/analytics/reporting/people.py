@@ -3,7 +3,7 @@
 from apps.accounts.models import Team, User
 from apps.analytics.models import MetricType
 from apps.analytics.reporting import figures
-from apps.analytics.services.analytics import AnalyticsService
+from apps.analytics.selectors.snapshots import by_user
 
 # Rank only users with enough due debriefings for the rate to mean something.
 MIN_DUE_FOR_RANKING = 3
@@ -27,10 +27,9 @@ def users_in(scope):
 
 def per_user(start, end, users) -> dict[int, dict]:
     """Return {user_id: {metric_type: MetricResult}} (one computation per metric)."""
-    service = AnalyticsService()
     ids = [u.pk for u in users]
     by_metric = {
-        metric: service.calculate_by_user(metric, start, end, users=ids)
+        metric: by_user(metric, start, end, ids)
         for metric, _ in [*USER_COLUMNS, (MetricType.USER_ENGAGEMENT, "")]
     }
     return {

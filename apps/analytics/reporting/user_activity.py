@@ -16,7 +16,7 @@ from apps.analytics.models import (
 from apps.analytics.periods import local_zone, periods_between
 from apps.analytics.reporting import figures
 from apps.analytics.reporting.envelope import envelope
-from apps.analytics.services.analytics import AnalyticsService
+from apps.analytics.selectors.snapshots import by_user
 
 ENGAGEMENT = MetricType.USER_ENGAGEMENT
 COMPLETION = MetricType.DEBRIEFING_COMPLETION
@@ -82,9 +82,8 @@ def build(subject, start, end, scope) -> dict:
         if subject.team_id
         else [subject]
     )
-    service = AnalyticsService()
     by_metric = {
-        kind: service.calculate_by_user(kind, start, end, users=[u.pk for u in team])
+        kind: by_user(kind, start, end, [u.pk for u in team])
         for kind in {measure[1] for measure in MEASURES}
     }
 

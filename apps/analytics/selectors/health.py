@@ -2,8 +2,8 @@
 
 from django.db.models import Max
 
+from apps.analytics.health_rules import worst_status
 from apps.analytics.models import SystemHealthMetric
-from apps.analytics.services.health import worst_status
 
 
 def latest_readings() -> list[SystemHealthMetric]:

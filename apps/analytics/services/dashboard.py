@@ -14,7 +14,7 @@ from apps.accounts.scope import Permission, Scope
 from apps.analytics.cache import AnalyticsCache, RealTimeAnalyticsCache
 from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
 from apps.analytics.periods import local_midnight
-from apps.analytics.reporting import figures
+from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.health import latest_readings, overall_status
 
 

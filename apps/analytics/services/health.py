@@ -1,4 +1,4 @@
-"""System health: judging a reading against its thresholds, and taking readings."""
+"""System health: taking readings of the components this process can reach."""
 
 import logging
 import time
@@ -7,53 +7,14 @@ import uuid
 from django.core.cache import cache
 from django.db import connection
 
-from apps.analytics.models import HealthStatus, HealthType
+from apps.analytics.models import HealthType
+from apps.analytics.services.realtime import RealTimeAnalyticsCollector
 
 logger = logging.getLogger(__name__)
-
-# Best to worst, as metrics.md orders them: the overall status is the worst present.
-SEVERITY = [
-    HealthStatus.HEALTHY,
-    HealthStatus.WARNING,
-    HealthStatus.CRITICAL,
-    HealthStatus.DOWN,
-]
 
 # Round-trip thresholds in milliseconds for the readings taken here (warning, critical).
 DATABASE_THRESHOLDS_MS = (100.0, 500.0)
 CACHE_THRESHOLDS_MS = (50.0, 200.0)
-
-
-def derive_status(
-    value: float | None,
-    warning_threshold: float | None,
-    critical_threshold: float | None,
-    *,
-    higher_is_worse: bool = True,
-) -> str:
-    """Judge a reading: critical at/over critical threshold, warning at/over warning.
-
-    Where lower is worse (free disk, success rate) the comparisons flip. A reading
-    with no value means the component could not be reached: down.
-    """
-    if value is None:
-        return HealthStatus.DOWN
-
-    def breaches(threshold):
-        if threshold is None:
-            return False
-        return value >= threshold if higher_is_worse else value <= threshold
-
-    if breaches(critical_threshold):
-        return HealthStatus.CRITICAL
-    if breaches(warning_threshold):
-        return HealthStatus.WARNING
-    return HealthStatus.HEALTHY
-
-
-def worst_status(statuses) -> str:
-    """Return the worst of some statuses (healthy when there are none)."""
-    return max(statuses, key=SEVERITY.index, default=HealthStatus.HEALTHY)
 
 
 def _timed_ms(probe) -> tuple[float | None, str]:
@@ -83,8 +44,6 @@ def _cache_round_trip():
 
 def collect_system_health() -> list:
     """Take one reading of database and cache round-trip latency and store both."""
-    from apps.analytics.services.realtime import RealTimeAnalyticsCollector
-
     readings = []
     for health_type, component, probe, (warning, critical) in [
         (

@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.analytics.health_rules import LOWER_IS_WORSE, derive_status
 from apps.analytics.models import (
     DataQualityMetric,
     HealthType,
@@ -19,16 +20,8 @@ from apps.analytics.services.engagement import (
     record_engagement,
     record_engagement_batch,
 )
-from apps.analytics.services.health import derive_status
 
 logger = logging.getLogger(__name__)
-
-# Health types where a lower reading is the worse one.
-LOWER_IS_WORSE = {
-    HealthType.DISK_FREE,
-    HealthType.SUCCESS_RATE,
-    HealthType.AVAILABILITY,
-}
 
 
 def _check_unit_interval(name: str, value) -> float:

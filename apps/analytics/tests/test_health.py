@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.analytics.health_rules import derive_status, worst_status
 from apps.analytics.models import HealthStatus
 from apps.analytics.services import RealTimeAnalyticsCollector
-from apps.analytics.services.health import derive_status, worst_status
 
 
 @pytest.mark.parametrize(

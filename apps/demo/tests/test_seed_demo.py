@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q, Sum
 
 from apps.accounts.models import Role, Team, User
+from apps.analytics.health_rules import derive_status
 from apps.analytics.models import (
     EngagementType,
     HealthStatus,
@@ -18,7 +19,6 @@ from apps.analytics.models import (
     SystemHealthMetric,
     UserEngagementMetric,
 )
-from apps.analytics.services.health import derive_status
 from apps.crm.models import CRMSyncLog, Lead, ParticipantMatch, SyncStatus
 from apps.debriefings.models import (
     CompetitorMention,
