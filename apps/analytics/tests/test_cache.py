@@ -1,6 +1,8 @@
 """AnalyticsCache and cache_analytics_result, on locmem (and Redis in CI's 2nd leg)."""
 
+import dataclasses
 import datetime as dt
+import enum
 import uuid
 
 import pytest
@@ -10,6 +12,10 @@ from apps.accounts.tests.factories import UserFactory
 from apps.analytics.cache import AnalyticsCache, cache_analytics_result
 from apps.analytics.cache.keys import digest
 from apps.debriefings.tests.factories import DebriefingFactory
+
+
+class Colour(enum.Enum):
+    RED = "red"
 
 
 class Opaque:
@@ -37,8 +43,7 @@ def test_keys_differ_whenever_the_arguments_do():
         moment.replace(tzinfo=None),
         dt.date(2026, 11, 10),
         uuid.UUID(int=1),
-        Opaque("x"),
-        Opaque("y"),
+        UserFactory.build(pk=1),
         {"mixed": {1: "a", "1": "b"}},
     ]
     digests = [digest(value) for value in distinct]
@@ -50,6 +55,18 @@ def test_keys_are_stable_for_equal_arguments_in_any_order():
     assert digest({3, 1, 2}) == digest({2, 3, 1})
     paris = dt.datetime(2026, 11, 10, 13, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert digest(paris) == digest(dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC))
+    assert digest(Colour.RED) == digest("red")
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+
+
+@pytest.mark.parametrize("value", [Opaque("x"), {"nested": [Opaque("x")]}, Point(1)])
+def test_keys_refuse_arguments_of_unknown_kinds(value):
+    with pytest.raises(TypeError, match="cannot build an analytics cache key"):
+        digest(value)
 
 
 def test_key_format_is_versioned_and_hashed():
