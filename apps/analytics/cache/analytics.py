@@ -1,4 +1,4 @@
-"""AnalyticsCache: tiered timeouts, pattern and per-user invalidation, hit counting.
+"""AnalyticsCache: per-type timeouts, pattern and per-user invalidation, hit counting.
 
 Invalidation uses generation counters instead of key scans: every key embeds the
 current generation of everything, of its type and (for per-user entries) of its
@@ -20,14 +20,11 @@ logger = logging.getLogger(__name__)
 
 # Bump when the shape of cached values changes: old entries are simply never read.
 SCHEMA_VERSION = 1
-# Seconds per cache type; ANALYTICS_CACHE_TIMEOUT is the default (dashboard), and
-# settings.ANALYTICS_CACHE_TIMEOUTS overrides any of them.
+# Timeout factor per cache type filled in production, applied to
+# ANALYTICS_CACHE_TIMEOUT (any other type gets x1); settings.ANALYTICS_CACHE_TIMEOUTS
+# overrides any type in seconds.
 TIMEOUT_FACTORS = {
     "dashboard": 1,
-    "metrics": 3,
-    "reports": 12,
-    "export": 1,
-    "realtime": 0.1,
 }
 GENERATION_TTL = 60 * 60 * 24 * 30  # outlives every entry that embeds it
 _MISSING = object()

@@ -77,16 +77,14 @@ def test_key_format_is_versioned_and_hashed():
     assert len(sha) == 40
 
 
-def test_timeouts_are_tiered_and_overridable(settings):
+def test_timeouts_are_per_type_and_overridable(settings):
     settings.ANALYTICS_CACHE_TIMEOUT = 300
     settings.ANALYTICS_CACHE_TIMEOUTS = {}
     assert AnalyticsCache.timeout_for("dashboard") == 300
-    assert AnalyticsCache.timeout_for("metrics") == 900
-    assert AnalyticsCache.timeout_for("reports") == 3600
-    assert AnalyticsCache.timeout_for("realtime") == 30
     assert AnalyticsCache.timeout_for("anything-else") == 300
-    settings.ANALYTICS_CACHE_TIMEOUTS = {"dashboard": 45}
+    settings.ANALYTICS_CACHE_TIMEOUTS = {"dashboard": 45, "reports": 3600}
     assert AnalyticsCache.timeout_for("dashboard") == 45
+    assert AnalyticsCache.timeout_for("reports") == 3600
 
 
 def test_invalidating_a_type_forgets_only_that_type():
@@ -112,10 +110,10 @@ def test_invalidating_a_user_forgets_only_their_entries():
 
 
 def test_hits_and_misses_are_counted():
-    before = AnalyticsCache.stats()["metrics"]
-    AnalyticsCache.get_or_compute("metrics", {"q": 1}, lambda: 41)
-    value, cached = AnalyticsCache.get_or_compute("metrics", {"q": 1}, lambda: 42)
-    after = AnalyticsCache.stats()["metrics"]
+    before = AnalyticsCache.stats()["dashboard"]
+    AnalyticsCache.get_or_compute("dashboard", {"q": 1}, lambda: 41)
+    value, cached = AnalyticsCache.get_or_compute("dashboard", {"q": 1}, lambda: 42)
+    after = AnalyticsCache.stats()["dashboard"]
     assert (value, cached) == (41, True)
     assert after["hits"] - before["hits"] == 1
     assert after["misses"] - before["misses"] == 1
