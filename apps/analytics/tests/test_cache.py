@@ -13,6 +13,8 @@ from apps.analytics.cache import AnalyticsCache, cache_analytics_result
 from apps.analytics.cache.keys import digest
 from apps.debriefings.tests.factories import DebriefingFactory
 
+PARAMS = {"days": 7}
+
 
 class Colour(enum.Enum):
     RED = "red"
@@ -69,11 +71,23 @@ def test_keys_refuse_arguments_of_unknown_kinds(value):
         digest(value)
 
 
+def test_the_decorator_raises_on_an_unkeyable_argument_instead_of_computing():
+    calls = []
+
+    @cache_analytics_result("dashboard")
+    def report(thing):
+        calls.append(thing)
+
+    with pytest.raises(TypeError):
+        report(Opaque("x"))
+    assert calls == []
+
+
 def test_key_format_is_versioned_and_hashed():
-    key = AnalyticsCache.make_key("dashboard", {"days": 7})
+    key = AnalyticsCache.make_key("dashboard", PARAMS)
     prefix, kind, version, generation, sha = key.split(":")
     assert (prefix, kind, version) == ("analytics", "dashboard", "v1")
-    assert generation.startswith("g")
+    assert generation == "g0.0"
     assert len(sha) == 40
 
 
@@ -88,25 +102,53 @@ def test_timeouts_are_per_type_and_overridable(settings):
 
 
 def test_invalidating_a_type_forgets_only_that_type():
-    AnalyticsCache.set("dashboard", {"days": 7}, "dash")
+    AnalyticsCache.set("dashboard", PARAMS, "dash")
     AnalyticsCache.set("reports", {"id": 1}, "report")
     AnalyticsCache.invalidate_type("dashboard")
-    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
+    assert AnalyticsCache.get("dashboard", PARAMS) is None
     assert AnalyticsCache.get("reports", {"id": 1}) == "report"
 
 
-def test_invalidating_a_user_forgets_only_their_entries():
-    alice, bob = 101, 102
-    AnalyticsCache.set("dashboard", {"days": 7}, "alice's", user=alice)
-    AnalyticsCache.set("dashboard", {"days": 7}, "bob's", user=bob)
-    AnalyticsCache.set("dashboard", {"days": 7}, "everyone's")
+def test_one_user_and_a_set_of_that_user_are_the_same_entry():
+    AnalyticsCache.set("dashboard", PARAMS, "alice's", user=101)
+    assert AnalyticsCache.get("dashboard", PARAMS, users=[101]) == "alice's"
+    AnalyticsCache.set("dashboard", PARAMS, "team", users=[102, 101, 102])
+    assert AnalyticsCache.get("dashboard", PARAMS, users=(101, 102)) == "team"
+    assert AnalyticsCache.get("dashboard", PARAMS) is None  # the organisation's
+    with pytest.raises(TypeError):
+        AnalyticsCache.get("dashboard", PARAMS, user=101, users=[101])
+
+
+def test_invalidating_a_user_forgets_only_entries_whose_set_includes_them():
+    alice, bob, carol = 101, 102, 103
+    sets = _fill(alice=[alice], bob=[bob], team=[alice, bob], other_team=[bob, carol])
     AnalyticsCache.invalidate_user(alice)
-    assert AnalyticsCache.get("dashboard", {"days": 7}, user=alice) is None
-    assert AnalyticsCache.get("dashboard", {"days": 7}, user=bob) == "bob's"
-    assert AnalyticsCache.get("dashboard", {"days": 7}) == "everyone's"
+    assert _kept(sets) == {"bob", "other_team", "organisation"}
     AnalyticsCache.invalidate_all()
-    assert AnalyticsCache.get("dashboard", {"days": 7}, user=bob) is None
-    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
+    assert _kept(sets) == set()
+
+
+def test_a_change_to_a_users_data_forgets_the_organisation_and_their_sets():
+    alice, bob, carol = 101, 102, 103
+    sets = _fill(alice=[alice], bob=[bob], team=[alice, bob], other_team=[bob, carol])
+    AnalyticsCache.invalidate_users([alice])
+    assert _kept(sets) == {"bob", "other_team"}
+
+
+def test_a_change_to_no_ones_data_forgets_only_the_organisation():
+    sets = _fill(alice=[101])
+    AnalyticsCache.invalidate_users([])
+    assert _kept(sets) == {"alice"}
+
+
+def test_invalidating_users_of_some_types_keeps_the_other_types():
+    AnalyticsCache.set("dashboard", PARAMS, "dash", user=101)
+    AnalyticsCache.set("reports", PARAMS, "report", user=101)
+    AnalyticsCache.set("reports", PARAMS, "all reports")
+    AnalyticsCache.invalidate_users([101], cache_types=["dashboard"])
+    assert AnalyticsCache.get("dashboard", PARAMS, user=101) is None
+    assert AnalyticsCache.get("reports", PARAMS, user=101) == "report"
+    assert AnalyticsCache.get("reports", PARAMS) == "all reports"
 
 
 def test_hits_and_misses_are_counted():
@@ -137,6 +179,10 @@ def test_the_spec_decorator_example_runs_verbatim_and_caches_per_arguments():
     get_dashboard_data(1, days=30)
     get_dashboard_data(2)
     assert calls == [(1, 7), (1, 30), (2, 7)]
+    AnalyticsCache.invalidate_users([1])
+    get_dashboard_data(1)
+    get_dashboard_data(2)
+    assert calls[3:] == [(1, 7)]
 
 
 def test_the_decorator_never_returns_another_users_result():
@@ -158,7 +204,7 @@ def test_the_decorator_does_not_cache_exceptions_but_caches_none():
     outcomes = iter([RuntimeError("db down"), None])
     calls = []
 
-    @cache_analytics_result("metrics")
+    @cache_analytics_result("dashboard")
     def flaky():
         calls.append(1)
         outcome = next(outcomes)
@@ -177,13 +223,13 @@ def test_the_decorator_does_not_cache_exceptions_but_caches_none():
 def test_a_source_change_invalidates_dashboards_after_commit(
     django_capture_on_commit_callbacks,
 ):
-    AnalyticsCache.set("dashboard", {"days": 7}, "stale")
-    AnalyticsCache.set("realtime", {"now": 1}, "live")
+    AnalyticsCache.set("dashboard", PARAMS, "stale")
     with django_capture_on_commit_callbacks(execute=True):
         DebriefingFactory()
-    assert AnalyticsCache.get("dashboard", {"days": 7}) is None
-    assert AnalyticsCache.get("realtime", {"now": 1}) == "live"
+    assert AnalyticsCache.get("dashboard", PARAMS) is None
 
+
+# --- an unreachable cache ----------------------------------------------------------
 
 UNREACHABLE_REDIS = {
     "default": {
@@ -197,10 +243,38 @@ UNREACHABLE_REDIS = {
 @override_settings(CACHES=UNREACHABLE_REDIS)
 def test_cache_failures_fall_back_to_computing_and_are_counted():
     failures_before = _failures("get")
-    value, cached = AnalyticsCache.get_or_compute("dashboard", {"days": 7}, lambda: 7)
+    value, cached = AnalyticsCache.get_or_compute("dashboard", PARAMS, lambda: 7)
     assert (value, cached) == (7, False)
     assert _failures("get") == failures_before + 1
     AnalyticsCache.invalidate_type("dashboard")  # logged and counted, not raised
+
+
+@override_settings(CACHES=UNREACHABLE_REDIS)
+def test_user_sets_and_their_invalidation_never_raise_on_a_failing_cache():
+    failures_before = _failures("invalidate")
+    value, cached = AnalyticsCache.get_or_compute(
+        "dashboard", PARAMS, lambda: 7, users=[101, 102]
+    )
+    assert (value, cached) == (7, False)
+    AnalyticsCache.invalidate_users([101], cache_types=["dashboard"])
+    assert _failures("invalidate") == failures_before + 2  # user:101, organisation
+
+
+def _fill(**sets) -> dict:
+    """Cache one dashboard per named user set and one for the organisation."""
+    sets = {**sets, "organisation": None}
+    for name, users in sets.items():
+        AnalyticsCache.set("dashboard", PARAMS, name, users=users)
+    return sets
+
+
+def _kept(sets: dict) -> set[str]:
+    """Return the names of the entries cached by _fill that are still readable."""
+    return {
+        name
+        for name, users in sets.items()
+        if AnalyticsCache.get("dashboard", PARAMS, users=users) is not None
+    }
 
 
 def _failures(operation):
