@@ -28,6 +28,15 @@ class Opaque:
         return f"Opaque({self.label})"
 
 
+@dataclasses.dataclass(frozen=True)
+class FakeScope:
+    """Stands in for apps.accounts.scope.Scope: user_ids (None = everyone) and key."""
+
+    user_ids: tuple[int, ...] | None
+    key: str
+    label: str = ""
+
+
 def test_keys_differ_whenever_the_arguments_do():
     moment = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
     distinct = [
@@ -60,12 +69,9 @@ def test_keys_are_stable_for_equal_arguments_in_any_order():
     assert digest(Colour.RED) == digest("red")
 
 
-@dataclasses.dataclass(frozen=True)
-class Point:
-    x: int
-
-
-@pytest.mark.parametrize("value", [Opaque("x"), {"nested": [Opaque("x")]}, Point(1)])
+@pytest.mark.parametrize(
+    "value", [Opaque("x"), {"nested": [Opaque("x")]}, FakeScope((1,), "user:1")]
+)
 def test_keys_refuse_arguments_of_unknown_kinds(value):
     with pytest.raises(TypeError, match="cannot build an analytics cache key"):
         digest(value)
@@ -200,6 +206,33 @@ def test_the_decorator_never_returns_another_users_result():
     assert mine.uncached(bob) == "data of bob"
 
 
+def test_the_decorator_caches_a_scope_under_its_users_and_its_key():
+    calls = []
+
+    @cache_analytics_result("dashboard")
+    def dashboard(viewer_id, scope, days=7):
+        calls.append((viewer_id, scope.key))
+        return scope.key
+
+    team = FakeScope((101, 102), "team:101,102", label="Alpha")
+    organisation = FakeScope(None, "organisation")
+    assert dashboard(101, team) == "team:101,102"
+    # Keyed on scope.key, not the whole object: another label is the same entry.
+    dashboard(101, FakeScope((101, 102), "team:101,102", label="renamed"))
+    dashboard(1, organisation)
+    assert calls == [(101, "team:101,102"), (1, "organisation")]
+
+    AnalyticsCache.invalidate_users([103])  # another team: only the organisation's
+    dashboard(101, team)
+    dashboard(1, organisation)
+    assert calls[2:] == [(1, "organisation")]
+
+    AnalyticsCache.invalidate_users([102], organisation=False)  # a team member
+    dashboard(101, team)
+    dashboard(1, organisation)
+    assert calls[3:] == [(101, "team:101,102")]
+
+
 def test_the_decorator_does_not_cache_exceptions_but_caches_none():
     outcomes = iter([RuntimeError("db down"), None])
     calls = []
@@ -250,12 +283,18 @@ def test_cache_failures_fall_back_to_computing_and_are_counted():
 
 
 @override_settings(CACHES=UNREACHABLE_REDIS)
-def test_user_sets_and_their_invalidation_never_raise_on_a_failing_cache():
+def test_user_sets_scopes_and_their_invalidation_never_raise_on_a_failing_cache():
     failures_before = _failures("invalidate")
     value, cached = AnalyticsCache.get_or_compute(
         "dashboard", PARAMS, lambda: 7, users=[101, 102]
     )
     assert (value, cached) == (7, False)
+
+    @cache_analytics_result("dashboard")
+    def dashboard(scope):
+        return scope.key
+
+    assert dashboard(FakeScope(None, "organisation")) == "organisation"
     AnalyticsCache.invalidate_users([101], cache_types=["dashboard"])
     assert _failures("invalidate") == failures_before + 2  # user:101, organisation
 
