@@ -11,7 +11,17 @@ from django.test import override_settings
 from apps.accounts.tests.factories import UserFactory
 from apps.analytics.cache import AnalyticsCache, cache_analytics_result
 from apps.analytics.cache.keys import digest
-from apps.debriefings.tests.factories import DebriefingFactory
+from apps.analytics.signals import owner_id
+from apps.analytics.tests.factories import UserEngagementMetricFactory
+from apps.crm.models import ParticipantMatch
+from apps.crm.tests.factories import CRMSyncLogFactory, ParticipantMatchFactory
+from apps.debriefings.models import ExtractedField
+from apps.debriefings.tests.factories import (
+    CompetitorMentionFactory,
+    DebriefingFactory,
+    ExtractedFieldFactory,
+)
+from apps.meetings.tests.factories import MeetingFactory
 
 PARAMS = {"days": 7}
 
@@ -252,14 +262,99 @@ def test_the_decorator_does_not_cache_exceptions_but_caches_none():
     assert len(calls) == 2
 
 
+# --- source changes (signals.py) ---------------------------------------------------
+
+
 @pytest.mark.django_db
-def test_a_source_change_invalidates_dashboards_after_commit(
-    django_capture_on_commit_callbacks,
+def test_a_debriefing_forgets_the_organisation_and_its_owners_team_after_commit(
+    org, django_capture_on_commit_callbacks
 ):
-    AnalyticsCache.set("dashboard", PARAMS, "stale")
+    alpha = [org["manager"], org["member"], org["mate"]]
+    sets = _fill(team=alpha, other=[org["other"]], mate=[org["mate"]])
     with django_capture_on_commit_callbacks(execute=True):
-        DebriefingFactory()
-    assert AnalyticsCache.get("dashboard", PARAMS) is None
+        DebriefingFactory(meeting__owner=org["member"])
+        assert len(_kept(sets)) == 4  # not before the transaction commits
+    assert _kept(sets) == {"other", "mate"}
+
+    sets = _fill(team=alpha, other=[org["other"]], mate=[org["mate"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        DebriefingFactory(meeting__owner=org["other"])
+    assert _kept(sets) == {"team", "mate"}
+
+
+@pytest.mark.django_db
+def test_an_extracted_field_forgets_its_debriefing_owners_entries(
+    org, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    debriefing = DebriefingFactory(meeting__owner=org["member"])
+    sets = _fill(member=[org["member"]], other=[org["other"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        ExtractedFieldFactory(debriefing=debriefing)
+    assert _kept(sets) == {"other"}
+
+    # Loaded on its own, its owner costs one query on the parent.
+    field = ExtractedField.objects.get()
+    with django_assert_num_queries(1):
+        assert owner_id(field) == org["member"].pk
+    sets = _fill(member=[org["member"]], other=[org["other"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        field.delete()
+    assert _kept(sets) == {"other"}
+
+
+@pytest.mark.django_db
+def test_a_participant_match_reaches_its_meetings_owner(org, django_assert_num_queries):
+    match = ParticipantMatchFactory(participant__meeting__owner=org["mate"])
+    with django_assert_num_queries(0):
+        assert owner_id(match) == org["mate"].pk
+    fresh = ParticipantMatch.objects.get()
+    with django_assert_num_queries(1):
+        assert owner_id(fresh) == org["mate"].pk
+
+
+@pytest.mark.django_db
+def test_deleting_a_meeting_forgets_its_owners_entries(
+    org, django_capture_on_commit_callbacks
+):
+    meeting = MeetingFactory(owner=org["member"])
+    ExtractedFieldFactory(debriefing=DebriefingFactory(meeting=meeting))
+    sets = _fill(member=[org["member"]], other=[org["other"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.delete()  # cascades to the debriefing and its field
+    assert _kept(sets) == {"other"}
+
+
+@pytest.mark.django_db
+def test_a_sync_log_without_a_user_forgets_only_the_organisation(
+    org, django_capture_on_commit_callbacks
+):
+    sets = _fill(member=[org["member"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        CRMSyncLogFactory(user=None)
+    assert _kept(sets) == {"member"}
+
+
+@pytest.mark.django_db
+def test_models_no_cached_type_reads_forget_nothing(
+    org, django_capture_on_commit_callbacks
+):
+    debriefing = DebriefingFactory(meeting__owner=org["member"])
+    sets = _fill(member=[org["member"]])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        UserEngagementMetricFactory(user=org["member"])
+        CompetitorMentionFactory(debriefing=debriefing)
+    assert callbacks == []
+    assert _kept(sets) == {"member", "organisation"}
+
+
+@pytest.mark.django_db
+def test_a_source_change_forgets_only_the_types_that_read_it(
+    org, django_capture_on_commit_callbacks
+):
+    AnalyticsCache.set("reports", PARAMS, "report", user=org["member"])
+    with django_capture_on_commit_callbacks(execute=True):
+        DebriefingFactory(meeting__owner=org["member"])
+    assert AnalyticsCache.get("reports", PARAMS, user=org["member"]) == "report"
 
 
 # --- an unreachable cache ----------------------------------------------------------
@@ -297,6 +392,16 @@ def test_user_sets_scopes_and_their_invalidation_never_raise_on_a_failing_cache(
     assert dashboard(FakeScope(None, "organisation")) == "organisation"
     AnalyticsCache.invalidate_users([101], cache_types=["dashboard"])
     assert _failures("invalidate") == failures_before + 2  # user:101, organisation
+
+
+@pytest.mark.django_db
+@override_settings(CACHES=UNREACHABLE_REDIS)
+def test_a_source_change_on_a_failing_cache_still_saves(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        DebriefingFactory()
+    assert len(callbacks) == 2  # the meeting's and the debriefing's, both ran
 
 
 def _fill(**sets) -> dict:
