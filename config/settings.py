@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Analytics (names from the spec) -------------------------------------------------
 ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 minutes
-# Per cache type overrides in seconds, e.g. {"dashboard": 60, "reports": 3600}
+# Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
 ANALYTICS_ALERT_EMAILS = env.list(

@@ -1,13 +1,13 @@
 """Cache keys from a versioned, normalised, hashed payload (STYLE.md).
 
-`analytics:<kind>:v<N>:<sha1 of normalised params>`: a response-shape change bumps
-the version instead of flushing Redis, and no two different argument sets (or users)
-share a key whatever the arguments' types.
+`analytics:<kind>:v<N>:g<generations>:<sha1 of normalised params>`: a response-shape
+change bumps the version instead of flushing Redis, and no two different argument
+sets share a key. Only the kinds of argument callers pass are accepted; anything else
+raises TypeError rather than being keyed by a repr that may collide or differ between
+processes.
 """
 
-import dataclasses
 import datetime as dt
-import decimal
 import enum
 import hashlib
 import json
@@ -19,20 +19,20 @@ PREFIX = "analytics"
 
 
 def _normalise(value):
-    """Turn any argument into JSON-able data that differs whenever the value does."""
+    """Turn an argument into JSON-able data that differs whenever the value does."""
+    if isinstance(value, enum.Enum):  # a TextChoices member keys as its value
+        value = value.value
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return {"float": repr(value)}
-    if isinstance(value, enum.Enum):
-        return _normalise(value.value)
     if isinstance(value, dt.datetime):
         moment = value.astimezone(dt.UTC) if value.tzinfo else value
         return {"datetime": moment.isoformat(), "aware": value.tzinfo is not None}
-    if isinstance(value, dt.date | dt.time | dt.timedelta):
-        return {type(value).__name__: str(value)}
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return {type(value).__name__: str(value)}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"uuid": str(value)}
     if isinstance(value, models.Model):
         return {"model": value._meta.label_lower, "pk": _normalise(value.pk)}
     if isinstance(value, dict):
@@ -42,12 +42,8 @@ def _normalise(value):
         return {type(value).__name__: [_normalise(item) for item in value]}
     if isinstance(value, set | frozenset):
         return {"set": sorted((_normalise(item) for item in value), key=_canonical)}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = _normalise(dataclasses.asdict(value))
-        return {"dataclass": type(value).__qualname__, "fields": fields}
-    # Anything else: its type and repr, so distinct objects do not collide silently.
     kind = f"{type(value).__module__}.{type(value).__qualname__}"
-    return {"object": kind, "repr": repr(value)}
+    raise TypeError(f"cannot build an analytics cache key from a {kind}")
 
 
 def _canonical(data) -> str:
