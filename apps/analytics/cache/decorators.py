@@ -36,29 +36,34 @@ def cache_analytics_result(cache_type: str, timeout: int | None = None):
     holds the data of a `scope` argument's users (the whole organisation when its
     `user_ids` is None), else of a `user`/`user_id` argument, else of the whole
     organisation, and is forgotten when their source data changes. Exceptions
-    propagate and are not cached. `.uncached` calls the function directly.
+    propagate and are not cached. `.uncached` calls the function directly;
+    `.with_status` answers (value, whether it came from the cache).
     """
 
     def decorate(function):
         signature = inspect.signature(function)
         name = f"{function.__module__}.{function.__qualname__}"
 
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
+        def with_status(*args, **kwargs):
+            """Call through the cache; return (value, whether it was cached)."""
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             arguments = dict(bound.arguments)
             users = _users_of(arguments)
-            value, _ = AnalyticsCache.get_or_compute(
+            return AnalyticsCache.get_or_compute(
                 cache_type,
                 {"function": name, "arguments": arguments},
                 lambda: function(*args, **kwargs),
                 timeout=timeout,
                 users=users,
             )
-            return value
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return with_status(*args, **kwargs)[0]
 
         wrapper.uncached = function
+        wrapper.with_status = with_status
         return wrapper
 
     return decorate

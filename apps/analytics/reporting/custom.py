@@ -33,10 +33,9 @@ def build(*, start, end, scope, metrics, granularity, compare_previous) -> dict:
     columns = {"previous_period": "Previous period"} if compare_previous else {}
     data["tables"].append(figures.metric_table(rows, columns))
     if granularity in AggregationPeriod.values:
-        data["series"] = [
-            figures.series(row["metric_type"], granularity, start, end, scope.user_ids)
-            for row in rows
-        ]
+        data["series"] = figures.series(
+            granularity, start, end, scope.user_ids, [r["metric_type"] for r in rows]
+        )
     data["sections"]["parameters"] = {
         "metrics": [row["metric_type"] for row in rows],
         "granularity": granularity,

@@ -4,7 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from apps.analytics.periods import Period, local_zone, periods_between
+from apps.analytics.periods import Period, local_zone
+from apps.analytics.selectors.series import series_values
 from apps.analytics.selectors.snapshots import (
     FORMATS,
     LABELS,
@@ -43,18 +44,25 @@ def summary_rows(periods: dict[str, Period], user_ids, metrics=None) -> list[dic
     return rows
 
 
-def series(metric_type, kind: str, start, end, user_ids) -> dict:
-    """Return the metric per period of `kind` over [start, end), for a chart."""
-    points = []
-    for period in periods_between(kind, start, end - dt.timedelta(microseconds=1)):
-        value = snapshot(metric_type, period.start, period.end, user_ids)["value"]
-        points.append({"date": local_label(period.start), "value": value})
-    return {
-        "key": f"{metric_type}_{kind}",
-        "title": LABELS[metric_type],
-        "format": FORMATS[metric_type],
-        "points": points,
-    }
+def series(kind: str, start, end, user_ids, metrics=None) -> list[dict]:
+    """Return each metric per period of `kind` over [start, end), for charts.
+
+    Read from the stored rollups where they are final (selectors.series).
+    """
+    periods, values = series_values(kind, start, end, user_ids, metrics)
+    dates = [local_label(period.start) for period in periods]
+    return [
+        {
+            "key": f"{metric_type}_{kind}",
+            "title": LABELS[metric_type],
+            "format": FORMATS[metric_type],
+            "points": [
+                {"date": date, "value": value}
+                for date, value in zip(dates, points, strict=True)
+            ],
+        }
+        for metric_type, points in values.items()
+    ]
 
 
 def local_label(moment: dt.datetime) -> str:

@@ -51,12 +51,9 @@ def build(moment: dt.datetime, scope) -> dict:
     data["summary"] = [
         {k: v for k, v in row.items() if k != "breakdown"} for row in rows
     ]
-    data["series"] = [
-        figures.series(
-            metric, AggregationPeriod.DAILY, month.start, month.end, scope.user_ids
-        )
-        for metric, _, _ in figures.METRICS
-    ]
+    data["series"] = figures.series(
+        AggregationPeriod.DAILY, month.start, month.end, scope.user_ids
+    )
     trends = {
         s["key"].rsplit("_", 1)[0]: trend(s["points"], s["format"])
         for s in data["series"]

@@ -29,12 +29,9 @@ def build(moment: dt.datetime, scope) -> dict:
     data["tables"].append(
         figures.metric_table(rows, {"previous_week": "Previous week"})
     )
-    data["series"] = [
-        figures.series(
-            metric, AggregationPeriod.DAILY, week.start, week.end, scope.user_ids
-        )
-        for metric, _, _ in figures.METRICS
-    ]
+    data["series"] = figures.series(
+        AggregationPeriod.DAILY, week.start, week.end, scope.user_ids
+    )
     users = people.users_in(scope)
     results = people.per_user(week.start, week.end, users)
     data["tables"].append(people.user_table(users, results))

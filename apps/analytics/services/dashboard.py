@@ -1,60 +1,45 @@
 """The dashboard: headline figures, daily series from rollups, live activity.
 
-Headline figures are computed for the caller's scope (the same service calls as
-the reports) and cached per user; the series read the stored daily rollups (one
-query); "active now" is read live on every call.
+Headline figures are computed for the caller's scope (the same selectors as the
+reports) and cached under that scope's users, so a change to one of them forgets
+it; the series read the stored daily rollups (selectors.series); "active now" is
+read live on every call.
 """
 
 import datetime as dt
-from collections import defaultdict
 
 from django.utils import timezone
 
 from apps.accounts.scope import Permission, Scope
-from apps.analytics.cache import AnalyticsCache, RealTimeAnalyticsCache
-from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
+from apps.analytics.cache import RealTimeAnalyticsCache, cache_analytics_result
+from apps.analytics.models import AggregationPeriod, MetricType
 from apps.analytics.periods import local_midnight
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.health import latest_readings, overall_status
+from apps.analytics.selectors.series import series_values
 
 
 def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
-    """Return each metric per local day from the daily rollups, null where absent."""
-    rows = PerformanceMetric.objects.filter(
-        aggregation_period=AggregationPeriod.DAILY,
-        period_start__gte=local_midnight(first_day),
-        period_start__lt=local_midnight(last_day + dt.timedelta(days=1)),
+    """Return each metric per local day, from the daily rollups where final."""
+    periods, values = series_values(
+        AggregationPeriod.DAILY,
+        local_midnight(first_day),
+        local_midnight(last_day + dt.timedelta(days=1)),
+        scope.user_ids,
     )
-    if scope.user_ids is None:
-        rows = rows.filter(user__isnull=True)
-    else:
-        rows = rows.filter(user_id__in=scope.user_ids)
-    pooled = defaultdict(lambda: [0.0, 0.0])  # (metric, day) -> numerator, denominator
-    for metric, start, value, metadata in rows.values_list(
-        "metric_type", "period_start", "value", "metadata"
-    ):
-        day = timezone.localtime(start).date()
-        if metric == MetricType.USER_ENGAGEMENT:
-            pooled[metric, day][0] += value  # active users add up across users
-            pooled[metric, day][1] = 1
-        else:
-            pooled[metric, day][0] += metadata.get("numerator", 0)
-            pooled[metric, day][1] += metadata.get("denominator", 0)
-    days = [
-        first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)
-    ]
-    series = {}
-    for metric, _, _ in figures.METRICS:
-        points = []
-        for day in days:
-            numerator, denominator = pooled.get((metric, day), (None, 0))
-            value = numerator / denominator if denominator else None
-            points.append({"date": day.isoformat(), "value": value})
-        series[metric] = points
-    return series
+    dates = [timezone.localtime(p.start).date().isoformat() for p in periods]
+    return {
+        metric: [
+            {"date": date, "value": value}
+            for date, value in zip(dates, points, strict=True)
+        ]
+        for metric, points in values.items()
+    }
 
 
-def _compute(scope: Scope, days: int) -> dict:
+@cache_analytics_result("dashboard")
+def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool):
+    """Compute the cached part of a dashboard (keyed by scope, window and day)."""
     end = timezone.now()
     start = end - dt.timedelta(days=days)
     previous_start = start - dt.timedelta(days=days)
@@ -72,7 +57,6 @@ def _compute(scope: Scope, days: int) -> dict:
                 "change": figures.change(current["value"], before["value"]),
             }
         )
-    today = timezone.localdate()
     data = {
         "window": {
             "days": days,
@@ -86,7 +70,7 @@ def _compute(scope: Scope, days: int) -> dict:
         "engagement": engagement,
         "last_refresh": end.isoformat(),
     }
-    if scope.allows(Permission.SYSTEM_HEALTH_STATUS):
+    if with_health:
         readings = latest_readings()
         data["system_health"] = {
             "status": overall_status(readings),
@@ -107,14 +91,8 @@ def _compute(scope: Scope, days: int) -> dict:
 
 def dashboard(scope: Scope, days: int) -> dict:
     """Return the dashboard of a scope for the last `days` days."""
-    params = {
-        "days": days,
-        "scope": scope.key,
-        "role": scope.role,
-        "today": timezone.localdate(),
-    }
-    data, cached = AnalyticsCache.get_or_compute(
-        "dashboard", params, lambda: _compute(scope, days), user=scope.viewer_id
+    data, cached = dashboard_figures.with_status(
+        scope, days, timezone.localdate(), scope.allows(Permission.SYSTEM_HEALTH_STATUS)
     )
     active = RealTimeAnalyticsCache.active_user_ids()
     if scope.user_ids is not None:
