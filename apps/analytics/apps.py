@@ -6,6 +6,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self):
-        from apps.analytics import signals
+        # Registered in every process, so services can queue a task by its name
+        # without importing the edges that call them.
+        from apps.analytics import signals, tasks  # noqa: F401
 
         signals.connect()

@@ -98,11 +98,6 @@ class EngagementListView(ScopedAPIView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def _batch_errors(errors: list) -> dict:
-    """Turn a list serializer's per-item errors into {index: errors} of bad items."""
-    return {str(i): item for i, item in enumerate(errors) if item}
-
-
 class TrackEngagementView(ScopedAPIView):
     """Track engagement events of the caller: one, or a batch under `events`."""
 
@@ -144,40 +139,19 @@ class TrackEngagementView(ScopedAPIView):
         ),
     )
     def post(self, request):
-        if isinstance(request.data, dict) and "events" in request.data:
-            return self._batch(request)
-        serializer = TrackEngagementSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = record_engagement(request.user, serializer.validated_data)
+        data = request.data
+        if isinstance(data, dict) and "events" in data:
+            result = record_engagement_batch(request.user, data["events"])
+            body = {
+                "created": len(result.created),
+                "duplicates": len(result.duplicates),
+                "event_ids": [str(e.event_id) for e in result.created if e.event_id],
+            }
+            return Response(body, status=status.HTTP_201_CREATED)
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+        event, created = record_engagement(request.user, data)
         return Response(
             EngagementEventSerializer(event).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-    def _batch(self, request):
-        events = request.data["events"]
-        if not isinstance(events, list) or not events:
-            raise ValidationError({"events": ["events must be a non-empty list."]})
-        if len(events) > MAX_BATCH_EVENTS:
-            raise ValidationError(
-                {"events": [f"A batch holds at most {MAX_BATCH_EVENTS} events."]}
-            )
-        serializer = TrackBatchSerializer(data={"events": events})
-        if not serializer.is_valid():
-            errors = serializer.errors["events"]
-            raise ValidationError(
-                {
-                    "events": _batch_errors(errors)
-                    if isinstance(errors, list)
-                    else errors
-                }
-            )
-        result = record_engagement_batch(
-            request.user, serializer.validated_data["events"]
-        )
-        body = {
-            "created": len(result.created),
-            "duplicates": len(result.duplicates),
-            "event_ids": [str(e.event_id) for e in result.created if e.event_id],
-        }
-        return Response(body, status=status.HTTP_201_CREATED)

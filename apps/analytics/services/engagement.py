@@ -1,9 +1,13 @@
 """Storing engagement events: validation, idempotency by event_id, batches.
 
+`build_event` is the one validator of an event, for the API (which hands it the
+parsed JSON body) and the Python collector alike.
+
 Events are stored in the database first (nothing is lost if Redis is down), then
 counted in the real-time store once the transaction commits.
 """
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateparse, timezone
 
 from apps.analytics.cache import RealTimeAnalyticsCache
 from apps.analytics.limits import (
@@ -29,6 +33,11 @@ from apps.core.errors import InvalidInput
 
 
 def _text(errors, name, value, limit, *, required=False) -> str:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, str | int | float)
+    ):
+        errors[name] = f"{name} must be text."
+        return ""
     text = "" if value is None else str(value).strip()
     if required and not text:
         errors[name] = f"{name} is required."
@@ -73,8 +82,11 @@ def check_metadata(errors, value) -> dict:
 def _timestamp(errors, value, now):
     if value is None:
         return now
+    if isinstance(value, str):  # JSON: ISO 8601, as the API documents
+        with contextlib.suppress(ValueError):  # impossible dates: refused below
+            value = dateparse.parse_datetime(value.strip()) or value
     if not isinstance(value, dt.datetime):
-        errors["timestamp"] = "timestamp must be a date and time."
+        errors["timestamp"] = "timestamp must be an ISO 8601 date and time."
         return now
     if timezone.is_naive(value):
         value = timezone.make_aware(value)  # a naive time is the organisation's

@@ -1,5 +1,6 @@
 """The REST API: scoping per role, filters, pagination, tracking, reports, errors."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -353,3 +354,45 @@ def test_unknown_api_paths_answer_json_404(client, settings):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert client.get("/no-such-page/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"duration_seconds": -1}, "duration_seconds"),
+        ({"duration_seconds": True}, "duration_seconds"),
+        ({"session_id": {"nested": 1}}, "session_id"),
+        ({"timestamp": "2026-02-30T10:00:00Z"}, "timestamp"),
+        ({"metadata": "text"}, "metadata"),
+    ],
+)
+def test_the_api_and_the_collector_share_one_event_validator(org, changes, field):
+    from django.core.exceptions import ValidationError
+
+    from apps.analytics.services import RealTimeAnalyticsCollector
+
+    body = {"engagement_type": "login", "session_id": "s", **changes}
+    response = as_user(org["member"]).post(
+        API + "track-engagement/", body, format="json"
+    )
+    with pytest.raises(ValidationError) as raised:
+        RealTimeAnalyticsCollector.track_user_engagement(user=org["member"], **body)
+    assert response.status_code == 400
+    assert fields(response) == raised.value.message_dict
+    assert list(fields(response)) == [field]
+    assert not UserEngagementMetric.objects.exists()
+
+
+def test_a_timestamp_is_read_as_iso_8601(org):
+    response = as_user(org["member"]).post(
+        API + "track-engagement/",
+        {
+            "engagement_type": "login",
+            "session_id": "s",
+            "timestamp": "2026-11-10T09:30:00+01:00",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    stored = UserEngagementMetric.objects.get().timestamp
+    assert stored == dt.datetime(2026, 11, 10, 8, 30, tzinfo=dt.UTC)
