@@ -24,7 +24,15 @@ ALLOWED_APPS = {
 # Layers inside apps.analytics, lowest first; a module may import its own layer
 # and those below. Edges (API, pages, commands, tasks) may not import each other.
 ANALYTICS_LAYERS = [
-    {"models", "limits", "periods", "health_rules", "observability", "cache"},
+    {
+        "models",
+        "limits",
+        "periods",
+        "health_rules",
+        "observability",
+        "cache",
+        "export_formats",
+    },
     {"selectors"},
     {"reporting"},  # report content and rendering, from selectors
     {"services"},
