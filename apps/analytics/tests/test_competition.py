@@ -118,3 +118,15 @@ def test_the_period_before_starts_at_local_midnight_across_a_clock_change(
     assert insights["no_longer_mentioned"] == ["Gong"]
     assert insights["previous_total_mentions"] == 1
     assert insights["previous_period_start"] == local(first_day_before)
+
+
+def test_the_default_window_is_the_last_7_local_days_at_the_same_time_of_day():
+    # In UTC, as timezone.now() is. 7 x 24 hours before 14:15 on 29 October would be
+    # 15:15 on the 22nd (summer time).
+    insights = AnalyticsService().get_competitive_intelligence_insights(
+        end=local("2026-10-29", 14, 15).astimezone(dt.UTC)
+    )
+    assert (insights["period_start"], insights["previous_period_start"]) == (
+        local("2026-10-22", 14, 15),
+        local("2026-10-15", 14, 15),
+    )

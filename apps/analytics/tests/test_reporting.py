@@ -122,6 +122,25 @@ def test_daily_summary_compares_with_the_day_before_and_last_week(day_data):
     assert report.report_data["scope"]["kind"] == "organisation"
 
 
+@pytest.mark.parametrize(
+    ("day", "week_ago"),
+    [("2026-04-01", "2026-03-25"), ("2026-10-28", "2026-10-21")],
+)
+def test_daily_summary_compares_with_the_same_weekday_across_a_clock_change(
+    day, week_ago
+):
+    rep = UserFactory(username="rep")
+    due(rep, local(day, 10), True)
+    due(rep, local(week_ago, 10), False)
+    the_day_before = dt.date.fromisoformat(week_ago) - dt.timedelta(days=1)
+    due(rep, local(the_day_before.isoformat(), 10), True)
+
+    report = service.generate_daily_summary_report(dt.date.fromisoformat(day))
+
+    completion = row(report, "debriefing_completion")
+    assert completion["comparisons"]["same_day_last_week"]["value"] == 0.0
+
+
 def test_a_members_daily_summary_covers_only_their_data_and_no_system_health(
     day_data,
 ):
