@@ -7,6 +7,7 @@ daylight-saving change. So days here are 23 or 25 hours long, as metrics.md requ
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,60 @@ def local_zone() -> ZoneInfo:
 def local_midnight(day: dt.date) -> dt.datetime:
     """Return the instant (in UTC) at which local `day` starts."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+def as_instant(value: dt.date | dt.datetime, name: str) -> dt.datetime:
+    """Accept an aware datetime, a naive one (local time) or a date (local midnight)."""
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, dt.date):
+        return local_midnight(value)
+    raise TypeError(f"{name} must be a date or datetime, not {type(value).__name__}")
+
+
+def local_day(value: dt.date | dt.datetime) -> dt.date:
+    """Return the local day of a date (itself) or of a datetime (naive: local time)."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(as_instant(value, "value"), local_zone()).date()
+    return value
+
+
+def is_future_day(value: dt.date | dt.datetime, today: dt.date | None = None) -> bool:
+    """Tell whether the local day of `value` is after today (nothing happened yet)."""
+    return local_day(value) > (today or timezone.localdate(timezone=local_zone()))
+
+
+# ASCII digits only (`\d` would take any script's), in the extended ISO 8601 forms
+# people type: the calendar date, then optionally a time with an optional offset.
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}"
+    r"(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+
+
+def parse_day_or_instant(raw: str) -> dt.date | dt.datetime:
+    """Read `YYYY-MM-DD` as a local day and an ISO datetime as an aware instant.
+
+    A datetime without an offset is local time (settings.TIME_ZONE); one with an
+    offset or `Z` keeps it. Anything else, an impossible date such as 2026-02-30
+    included, raises ValueError saying what was expected.
+    """
+    try:
+        if _DAY.fullmatch(raw):
+            return dt.date.fromisoformat(raw)
+        if _INSTANT.fullmatch(raw):
+            moment = dt.datetime.fromisoformat(raw)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, local_zone())
+            return moment
+    except ValueError as exc:
+        raise ValueError(f"{raw!r} is not a real date or time: {exc}.") from None
+    raise ValueError(
+        "expected a date like 2026-11-27 or an ISO datetime like 2026-11-27T10:30, "
+        f"not {raw!r}."
+    )
 
 
 @dataclass(frozen=True, order=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from apps.analytics.models import MetricType
-from apps.analytics.periods import local_midnight, shift_local_days
+from apps.analytics.periods import as_instant, shift_local_days
 from apps.analytics.selectors import (
     METRIC_SELECTORS,
     ORG,
@@ -15,15 +15,6 @@ from apps.analytics.selectors import (
 )
 
 DEFAULT_DAYS = 7
-
-
-def as_instant(value, name: str) -> dt.datetime:
-    """Accept an aware datetime, a naive one (local time) or a date (local midnight)."""
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    if isinstance(value, dt.date):
-        return local_midnight(value)
-    raise TypeError(f"{name} must be a date or datetime, not {type(value).__name__}")
 
 
 def resolve_window(start=None, end=None) -> tuple[dt.datetime, dt.datetime]:

@@ -3,11 +3,15 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from apps.analytics.models import AggregationPeriod as P
 from apps.analytics.periods import (
     Period,
+    as_instant,
+    is_future_day,
     last_complete_period,
+    parse_day_or_instant,
     period_containing,
     periods_between,
     periods_on_day,
@@ -18,6 +22,7 @@ from apps.analytics.tests.conftest import local
 from apps.core.testing import TEST_TIME_ZONE
 
 HOUR = dt.timedelta(hours=1)
+SECOND = dt.timedelta(seconds=1)
 
 
 def test_daily_period_starts_at_local_midnight_and_is_half_open():
@@ -232,3 +237,99 @@ def exists(moment: dt.datetime) -> bool:
     """Tell whether a local wall time happens (not in the spring-forward gap)."""
     back = moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
     return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [("2026-11-27", dt.date(2026, 11, 27)), ("2028-02-29", dt.date(2028, 2, 29))],
+)
+def test_a_bare_date_is_read_as_a_local_day(raw, day):
+    assert parse_day_or_instant(raw) == day
+    assert type(parse_day_or_instant(raw)) is dt.date
+
+
+@pytest.mark.parametrize(
+    ("raw", "moment"),
+    [
+        # Without an offset: local time, summer or winter.
+        ("2026-11-27T10:30", local("2026-11-27", 10, 30)),
+        ("2026-07-01 10:30", local("2026-07-01", 10, 30)),
+        ("2026-11-27T10:30:15.5", local("2026-11-27", 10, 30) + 15.5 * SECOND),
+        # With one: that instant, whatever the local zone.
+        ("2026-11-27T09:30Z", local("2026-11-27", 10, 30)),
+        ("2026-11-27T10:30:00+01:00", local("2026-11-27", 10, 30)),
+        ("2026-11-27T05:30-0400", local("2026-11-27", 10, 30)),
+        ("2026-07-01T08:30:00+00:00", local("2026-07-01", 10, 30)),
+    ],
+)
+def test_an_iso_datetime_is_read_as_an_aware_instant(raw, moment):
+    parsed = parse_day_or_instant(raw)
+    assert timezone.is_aware(parsed)
+    assert parsed == moment
+
+
+def test_a_datetime_without_offset_takes_the_local_offset_of_its_date():
+    assert parse_day_or_instant("2026-07-01T10:30").utcoffset() == 2 * HOUR
+    assert parse_day_or_instant("2026-11-27T10:30").utcoffset() == HOUR
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-02-30",
+        "2026-02-29",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-11-27T24:00",
+        "2026-11-27T10:61",
+        "2026-02-30T10:00",
+    ],
+)
+def test_an_impossible_date_or_time_is_refused_saying_why(raw):
+    with pytest.raises(ValueError, match=rf"^'{raw}' is not a real date or time: "):
+        parse_day_or_instant(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "yesterday",
+        "27/11/2026",
+        "2026-11-27T10",
+        "20261127",
+        "2026-W48-5",
+        "2026-1-5",
+        " 2026-11-27",
+        "2026-11-27\n",
+        "\uff12\uff10\uff12\uff16-11-27",  # full-width digits
+        "2026-11-27T10:30 Europe/Amsterdam",
+    ],
+)
+def test_anything_else_is_refused_with_what_was_expected(raw):
+    with pytest.raises(ValueError) as refused:
+        parse_day_or_instant(raw)
+    assert str(refused.value) == (
+        "expected a date like 2026-11-27 or an ISO datetime like 2026-11-27T10:30, "
+        f"not {raw!r}."
+    )
+
+
+def test_as_instant_reads_dates_as_local_midnight_and_naive_times_as_local():
+    assert as_instant(dt.date(2026, 10, 25), "start") == local("2026-10-25")
+    assert as_instant(dt.datetime(2026, 10, 25, 12), "end") == local("2026-10-25", 12)
+    aware = local("2026-10-25", 12).astimezone(dt.UTC)
+    assert as_instant(aware, "end") is aware
+    with pytest.raises(TypeError, match="start must be a date or datetime, not str"):
+        as_instant("2026-10-25", "start")
+
+
+def test_is_future_day_compares_local_days():
+    today = dt.date(2026, 11, 27)
+    assert not is_future_day(today, today)
+    assert is_future_day(dt.date(2026, 11, 28), today)
+    # 23:30 UTC on the 27th is already the 28th in Amsterdam.
+    late = dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.UTC)
+    assert is_future_day(late, today)
+    assert not is_future_day(dt.datetime(2026, 11, 27, 23, 30), today)
+    assert not is_future_day(timezone.now())
