@@ -119,6 +119,15 @@ def test_date_selects_the_period_containing_it_and_hours_of_that_day():
     assert "for 1 period(s): 2026-11-12 to 2026-11-12" in out
 
 
+@pytest.mark.parametrize(
+    ("date", "first"),
+    [("2026-11-12", "2026-11-05"), ("2026-10-26", "2026-10-19")],
+)
+def test_days_back_counts_local_days_even_across_a_clock_change(date, first):
+    out = run("--period", "daily", "--date", date, "--days-back", "7")
+    assert f"for 8 period(s): {first} to {date}" in out
+
+
 def test_task_collects_the_last_complete_period_and_is_idempotent():
     user = UserFactory()
     yesterday = last_complete_period("daily")

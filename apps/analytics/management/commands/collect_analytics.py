@@ -10,6 +10,7 @@ from apps.analytics.periods import (
     last_complete_period,
     periods_between,
     periods_on_day,
+    shift_local_days,
 )
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
@@ -70,7 +71,7 @@ def select_periods(kind: str, date, days_back: int | None, now: dt.datetime) -> 
         end = None
     if days_back is not None:
         end = end or now
-        return periods_between(kind, end - dt.timedelta(days=days_back), end)
+        return periods_between(kind, shift_local_days(end, -days_back), end)
     if isinstance(date, dt.datetime):
         return periods_between(kind, date, date)
     if isinstance(date, dt.date):
