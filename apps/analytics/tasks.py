@@ -1,14 +1,18 @@
 """Celery tasks: thin edges that load primitives and call the services."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.utils import dateparse, timezone
 
 from apps.analytics.cache import AnalyticsCache
 from apps.analytics.models import AggregationPeriod, Report, ReportStatus
-from apps.analytics.periods import last_complete_period, period_containing
+from apps.analytics.periods import (
+    last_complete_period,
+    parse_day_or_instant,
+    period_containing,
+)
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
@@ -84,11 +88,12 @@ def aggregate_real_time_metrics(hour: str | None = None) -> dict:
     if hour is None:
         period = last_complete_period(AggregationPeriod.HOURLY)
     else:
-        moment = dateparse.parse_datetime(hour)
-        if moment is None:
-            raise ValueError(f"hour must be an ISO datetime, not {hour!r}")
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+        try:
+            moment = parse_day_or_instant(hour)
+        except ValueError as exc:
+            raise ValueError(f"hour: {exc}") from None
+        if not isinstance(moment, dt.datetime):
+            raise ValueError(f"hour must be an ISO datetime, not a day: {hour!r}")
         period = period_containing(AggregationPeriod.HOURLY, moment)
     return fold_real_time_hour(period)
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from apps.analytics.models import AggregationPeriod, ReportType
-from apps.analytics.periods import Period, local_zone
+from apps.analytics.periods import CUSTOM, Period, local_zone
 from apps.analytics.reporting import figures
 from apps.analytics.reporting.envelope import envelope
 
@@ -13,10 +13,10 @@ MAX_POINTS = 400
 
 def build(*, start, end, scope, metrics, granularity, compare_previous) -> dict:
     """Return a custom report over [start, end) for `scope`."""
-    current = Period(start, end, "custom")
+    current = Period(start, end, CUSTOM)
     periods = {"current": current}
     if compare_previous:
-        periods["previous_period"] = Period(start - (end - start), start, "custom")
+        periods["previous_period"] = current.previous()
     rows = figures.summary_rows(periods, scope.user_ids, metrics)
     local_start = start.astimezone(local_zone())
     local_end = (end - dt.timedelta(microseconds=1)).astimezone(local_zone())

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from apps.analytics.models import AggregationPeriod, MetricType, ReportType
-from apps.analytics.periods import period_containing
+from apps.analytics.periods import period_containing, shift_local_days
 from apps.analytics.reporting import figures, health
 from apps.analytics.reporting.envelope import envelope
 
@@ -12,7 +12,7 @@ def build(moment: dt.datetime, scope) -> dict:
     """Return the daily summary of the local day containing `moment`."""
     day = period_containing(AggregationPeriod.DAILY, moment)
     week_ago = period_containing(
-        AggregationPeriod.DAILY, day.start - dt.timedelta(days=7)
+        AggregationPeriod.DAILY, shift_local_days(day.start, -7)
     )
     periods = {
         "current": day,

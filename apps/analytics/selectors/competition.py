@@ -3,6 +3,7 @@
 from django.db.models import Count, Min
 from django.db.models.functions import Lower, Trim
 
+from apps.analytics.periods import previous_window
 from apps.analytics.selectors.base import ratio, rounded, scope_filter
 from apps.debriefings.models import CompetitorMention, Sentiment
 
@@ -20,10 +21,10 @@ def _mentions(start, end, user_ids):
 def competitive_intelligence(start, end, user_ids=None) -> dict:
     """Return mentions per competitor, share of voice, sentiment and the fastest risers.
 
-    Names are compared case- and space-insensitively; the period before, of equal
-    length, gives the change.
+    Names are compared case- and space-insensitively; the period before (as many
+    local days, see `previous_window`) gives the change.
     """
-    previous_start = start - (end - start)
+    previous_start, _ = previous_window(start, end)
     current = _mentions(start, end, user_ids).annotate(
         key=Lower(Trim("competitor_name"))
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from apps.analytics.models import MetricType
-from apps.analytics.periods import local_midnight
+from apps.analytics.periods import as_instant, shift_local_days
 from apps.analytics.selectors import (
     METRIC_SELECTORS,
     ORG,
@@ -14,22 +14,16 @@ from apps.analytics.selectors import (
     competitive_intelligence,
 )
 
-DEFAULT_WINDOW = dt.timedelta(days=7)
-
-
-def as_instant(value, name: str) -> dt.datetime:
-    """Accept an aware datetime, a naive one (local time) or a date (local midnight)."""
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    if isinstance(value, dt.date):
-        return local_midnight(value)
-    raise TypeError(f"{name} must be a date or datetime, not {type(value).__name__}")
+DEFAULT_DAYS = 7
 
 
 def resolve_window(start=None, end=None) -> tuple[dt.datetime, dt.datetime]:
-    """Return an aware [start, end) window; the default is the last 7 days."""
+    """Return an aware [start, end) window; the default is the last 7 local days."""
     end = timezone.now() if end is None else as_instant(end, "end")
-    start = end - DEFAULT_WINDOW if start is None else as_instant(start, "start")
+    if start is None:
+        start = shift_local_days(end, -DEFAULT_DAYS)
+    else:
+        start = as_instant(start, "start")
     if start >= end:
         raise ValueError("start must be before end")
     # In UTC: arithmetic on two times of one local zone would follow the wall clock.

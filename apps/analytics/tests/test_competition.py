@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from apps.accounts.tests.factories import UserFactory
@@ -79,3 +81,52 @@ def test_insights_for_a_quiet_period_are_empty_not_errors():
     assert insights["total_mentions"] == 0
     assert insights["competitors"] == []
     assert insights["rising"] == []
+
+
+@pytest.mark.parametrize(
+    ("window", "first_day_before"),
+    [
+        # The week after each change: the week before is 169 or 167 hours long.
+        (("2026-10-26", "2026-11-02"), "2026-10-19"),
+        (("2026-03-30", "2026-04-06"), "2026-03-23"),
+        # The week holding each change: 169 or 167 hours, the week before 168.
+        (("2026-10-25", "2026-11-01"), "2026-10-18"),
+        (("2026-03-29", "2026-04-05"), "2026-03-22"),
+    ],
+)
+def test_the_period_before_starts_at_local_midnight_across_a_clock_change(
+    window, first_day_before
+):
+    call = DebriefingFactory(meeting__owner=UserFactory())
+    day_before = dt.date.fromisoformat(first_day_before) - dt.timedelta(days=1)
+    # Half an hour after the previous week starts, and half an hour before it.
+    CompetitorMentionFactory(
+        debriefing=call,
+        competitor_name="Gong",
+        mentioned_at=local(first_day_before, 0, 30),
+    )
+    CompetitorMentionFactory(
+        debriefing=call,
+        competitor_name="Clari",
+        mentioned_at=local(day_before.isoformat(), 23, 30),
+    )
+
+    insights = AnalyticsService().get_competitive_intelligence_insights(
+        *(local(day) for day in window)
+    )
+
+    assert insights["no_longer_mentioned"] == ["Gong"]
+    assert insights["previous_total_mentions"] == 1
+    assert insights["previous_period_start"] == local(first_day_before)
+
+
+def test_the_default_window_is_the_last_7_local_days_at_the_same_time_of_day():
+    # In UTC, as timezone.now() is. 7 x 24 hours before 14:15 on 29 October would be
+    # 15:15 on the 22nd (summer time).
+    insights = AnalyticsService().get_competitive_intelligence_insights(
+        end=local("2026-10-29", 14, 15).astimezone(dt.UTC)
+    )
+    assert (insights["period_start"], insights["previous_period_start"]) == (
+        local("2026-10-22", 14, 15),
+        local("2026-10-15", 14, 15),
+    )

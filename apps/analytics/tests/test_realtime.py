@@ -26,6 +26,7 @@ from apps.analytics.periods import last_complete_period
 from apps.analytics.services import RealTimeAnalyticsCollector
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.tasks import aggregate_real_time_metrics, invalidate_analytics_cache
+from apps.analytics.tests.conftest import local
 from apps.analytics.tests.test_cache import UNREACHABLE_REDIS
 from apps.core.errors import InvalidInput
 from apps.meetings.tests.factories import MeetingFactory
@@ -234,6 +235,34 @@ def test_the_fold_uses_the_database_when_the_live_counters_missed_events():
     assert (summary["source"], summary["events"]) == ("database", 2)
     org = PerformanceMetric.objects.get(user=None, period_start=hour.start)
     assert org.metadata["events"] == 2
+
+
+def test_the_fold_reads_an_hour_without_offset_as_local_time():
+    UserEngagementMetric.objects.create(
+        user=UserFactory(),
+        engagement_type="search",
+        session_id="s",
+        timestamp=local("2026-07-01", 10, 5),
+    )
+    summary = aggregate_real_time_metrics("2026-07-01T10:30")
+    assert summary["events"] == 1
+    assert PerformanceMetric.objects.get(user=None).period_start == local(
+        "2026-07-01", 10
+    )
+
+
+@pytest.mark.parametrize(
+    ("hour", "message"),
+    [
+        ("2026-11-27", "hour must be an ISO datetime, not a day: '2026-11-27'"),
+        ("2026-11-27T25:00", "hour: '2026-11-27T25:00' is not a real date or time"),
+        ("soon", "hour: expected a date like 2026-11-27 or an ISO datetime"),
+    ],
+)
+def test_the_fold_refuses_an_hour_that_is_not_a_datetime(hour, message):
+    with pytest.raises(ValueError, match=f"^{message}"):
+        aggregate_real_time_metrics(hour)
+    assert not PerformanceMetric.objects.exists()
 
 
 def test_invalidate_task_by_type_user_or_everything():

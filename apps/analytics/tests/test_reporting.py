@@ -122,6 +122,25 @@ def test_daily_summary_compares_with_the_day_before_and_last_week(day_data):
     assert report.report_data["scope"]["kind"] == "organisation"
 
 
+@pytest.mark.parametrize(
+    ("day", "week_ago"),
+    [("2026-04-01", "2026-03-25"), ("2026-10-28", "2026-10-21")],
+)
+def test_daily_summary_compares_with_the_same_weekday_across_a_clock_change(
+    day, week_ago
+):
+    rep = UserFactory(username="rep")
+    due(rep, local(day, 10), True)
+    due(rep, local(week_ago, 10), False)
+    the_day_before = dt.date.fromisoformat(week_ago) - dt.timedelta(days=1)
+    due(rep, local(the_day_before.isoformat(), 10), True)
+
+    report = service.generate_daily_summary_report(dt.date.fromisoformat(day))
+
+    completion = row(report, "debriefing_completion")
+    assert completion["comparisons"]["same_day_last_week"]["value"] == 0.0
+
+
 def test_a_members_daily_summary_covers_only_their_data_and_no_system_health(
     day_data,
 ):
@@ -295,6 +314,35 @@ def test_custom_report_with_chosen_metrics_granularity_and_comparison(week_data)
     assert data["summary"][0]["value"] == 4 / 7
     assert len(data["series"][0]["points"]) == 7
     assert data["summary"][0]["comparisons"]["previous_period"]["value"] is None
+
+
+@pytest.mark.parametrize(
+    ("window", "first_day_before"),
+    [
+        (("2026-10-26", "2026-11-02"), "2026-10-19"),  # after the autumn change
+        (("2026-10-25", "2026-11-01"), "2026-10-18"),  # holding it
+        (("2026-03-30", "2026-04-06"), "2026-03-23"),  # after the spring change
+        (("2026-03-29", "2026-04-05"), "2026-03-22"),  # holding it
+    ],
+)
+def test_custom_report_compares_with_as_many_local_days_before(
+    window, first_day_before
+):
+    rep = UserFactory(username="rep")
+    # Completed half an hour into the previous week; missed half an hour before it.
+    due(rep, local(first_day_before, 0, 30), True)
+    day_before = dt.date.fromisoformat(first_day_before) - dt.timedelta(days=1)
+    due(rep, local(day_before.isoformat(), 23, 30), False)
+
+    # In UTC, as the API passes them and the database returns them: Python subtracts
+    # two times of one zone on the wall clock, which hid the drift.
+    start, end = (local(day).astimezone(dt.UTC) for day in window)
+    report = service.generate_custom_report(
+        start=start, end=end, metrics=["debriefing_completion"]
+    )
+
+    previous = report.report_data["summary"][0]["comparisons"]["previous_period"]
+    assert (previous["value"], previous["sample_size"]) == (1.0, 1)
 
 
 def test_custom_report_refuses_users_outside_the_requesters_scope(week_data):

@@ -1,59 +1,48 @@
 """Collect and aggregate analytics data into PerformanceMetric rows."""
 
+import argparse
 import datetime as dt
+import re
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import dateparse, timezone
+from django.utils import timezone
 
 from apps.analytics.models import AggregationPeriod
 from apps.analytics.periods import (
+    is_future_day,
     last_complete_period,
+    parse_day_or_instant,
     periods_between,
     periods_on_day,
+    shift_local_days,
 )
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
+from apps.core.commands import OneLineErrorsCommand
 
 MAX_DAYS_BACK = 3660  # Ten years: beyond that it is a typo, not a backfill.
 
 
-def parse_days_back(raw) -> int | None:
-    """Validate --days-back: a whole number from 1 to MAX_DAYS_BACK."""
-    if raw is None:
-        return None
-    try:
-        days = int(raw)
-    except (TypeError, ValueError):
-        raise CommandError(
-            f"--days-back must be a whole number, not {raw!r}."
-        ) from None
+def parse_days_back(raw: str) -> int:
+    """Read --days-back: a whole number of days from 1 to MAX_DAYS_BACK."""
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}.")
+    days = int(raw)
     if not 1 <= days <= MAX_DAYS_BACK:
-        raise CommandError(
-            f"--days-back must be between 1 and {MAX_DAYS_BACK}, not {days}."
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {MAX_DAYS_BACK}, not {days}."
         )
     return days
 
 
-def parse_date(raw) -> dt.date | dt.datetime | None:
-    """Validate --date: YYYY-MM-DD, or an ISO datetime, not in the future."""
-    if raw is None:
-        return None
+def parse_past_date(raw: str) -> dt.date | dt.datetime:
+    """Read --date: YYYY-MM-DD or an ISO datetime (local time), not in the future."""
     try:
-        # A bare date first: parse_datetime would read it as midnight.
-        value = dateparse.parse_date(raw) or dateparse.parse_datetime(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        raise CommandError(
-            f"--date must be a date like 2026-11-27 (or an ISO datetime), not {raw!r}."
-        )
-    if isinstance(value, dt.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    today = timezone.localdate()
-    day = timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
-    if day > today:
-        raise CommandError(
-            f"--date {raw} is in the future: there is nothing to collect yet."
+        value = parse_day_or_instant(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if is_future_day(value):
+        raise argparse.ArgumentTypeError(
+            f"{raw} is in the future: there is nothing to collect yet."
         )
     return value
 
@@ -70,7 +59,7 @@ def select_periods(kind: str, date, days_back: int | None, now: dt.datetime) -> 
         end = None
     if days_back is not None:
         end = end or now
-        return periods_between(kind, end - dt.timedelta(days=days_back), end)
+        return periods_between(kind, shift_local_days(end, -days_back), end)
     if isinstance(date, dt.datetime):
         return periods_between(kind, date, date)
     if isinstance(date, dt.date):
@@ -78,7 +67,7 @@ def select_periods(kind: str, date, days_back: int | None, now: dt.datetime) -> 
     return [last_complete_period(kind, now)]
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = (
         "Collect and aggregate analytics data: compute every metric for each period "
         "of a kind, for every user and the organisation. Without --date or "
@@ -88,16 +77,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--period",
+            choices=AggregationPeriod.values,
             default=AggregationPeriod.DAILY,
-            help="hourly, daily, weekly or monthly (default: daily).",
+            help="The kind of period to collect (default: daily).",
         )
         parser.add_argument(
             "--date",
+            type=parse_past_date,
             help="Collect the period(s) containing this date (YYYY-MM-DD or ISO).",
         )
         parser.add_argument(
             "--days-back",
-            help="Collect every period of the kind covering the last N days.",
+            type=parse_days_back,
+            metavar="N",
+            help=f"Collect every period of the kind covering the last N days "
+            f"(1 to {MAX_DAYS_BACK}).",
         )
         parser.add_argument(
             "--force",
@@ -112,13 +106,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         kind = options["period"]
-        if kind not in AggregationPeriod.values:
-            choices = ", ".join(AggregationPeriod.values)
-            raise CommandError(f"--period must be one of {choices}, not {kind!r}.")
-        date = parse_date(options["date"])
-        days_back = parse_days_back(options["days_back"])
         now = timezone.now()
-        periods = select_periods(kind, date, days_back, now)
+        periods = select_periods(kind, options["date"], options["days_back"], now)
         self.stdout.write(
             f"Collecting {kind} metrics for {len(periods)} period(s): "
             f"{periods[0].label} to {periods[-1].label}"
