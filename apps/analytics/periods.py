@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.analytics.models import AggregationPeriod
@@ -28,6 +29,16 @@ def local_zone() -> ZoneInfo:
 def local_midnight(day: dt.date) -> dt.datetime:
     """Return the instant (in UTC) at which local `day` starts."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+def days_filter(field: str, first=None, last=None) -> Q:
+    """Return a filter for instants within local days first..last, both included."""
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": local_midnight(first)})
+    if last is not None:
+        condition &= Q(**{f"{field}__lt": local_midnight(last + dt.timedelta(days=1))})
+    return condition
 
 
 def as_instant(value: dt.date | dt.datetime, name: str) -> dt.datetime:

@@ -1,12 +1,10 @@
 """Query-parameter limits and date-range filtering shared by the API's list views."""
 
-import datetime as dt
-
 import django_filters
 from django import forms
 
 from apps.analytics.limits import day_range_error
-from apps.analytics.periods import local_midnight
+from apps.analytics.periods import days_filter
 
 
 class DateRangeForm(forms.Form):
@@ -32,8 +30,7 @@ class DateRangeFilterSet(django_filters.FilterSet):
         fields: list = []
 
     def filter_start(self, queryset, name, value):
-        return queryset.filter(**{f"{self.date_field}__gte": local_midnight(value)})
+        return queryset.filter(days_filter(self.date_field, first=value))
 
     def filter_end(self, queryset, name, value):
-        next_day = local_midnight(value + dt.timedelta(days=1))
-        return queryset.filter(**{f"{self.date_field}__lt": next_day})
+        return queryset.filter(days_filter(self.date_field, last=value))

@@ -20,7 +20,7 @@ from apps.analytics.models import (
     SystemHealthMetric,
     UserEngagementMetric,
 )
-from apps.analytics.periods import local_midnight
+from apps.analytics.periods import days_filter
 
 # Rows per round trip of the server-side cursor.
 FETCH_ROWS = 2000
@@ -160,13 +160,8 @@ def export_rows(
         rows = scope.filter(
             rows, dataset.user_field, organisation_rows=dataset.organisation_rows
         )
-    if start_date is not None:
-        rows = rows.filter(**{f"{dataset.date_field}__gte": local_midnight(start_date)})
-    if end_date is not None:
-        next_day = local_midnight(end_date + dt.timedelta(days=1))
-        rows = rows.filter(**{f"{dataset.date_field}__lt": next_day})
     return (
-        rows.filter(**filters)
+        rows.filter(days_filter(dataset.date_field, start_date, end_date), **filters)
         .order_by(dataset.date_field, "pk")
         .values_list(*dataset.columns)
         .iterator(chunk_size=FETCH_ROWS)

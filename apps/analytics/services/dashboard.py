@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.scope import Permission, Scope
 from apps.analytics.cache import RealTimeAnalyticsCache, cache_analytics_result
 from apps.analytics.models import AggregationPeriod, MetricType
-from apps.analytics.periods import local_midnight
+from apps.analytics.periods import local_midnight, previous_window, shift_local_days
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.health import latest_readings, overall_status
 from apps.analytics.selectors.series import series_values
@@ -41,8 +41,9 @@ def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
 def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool):
     """Compute the cached part of a dashboard (keyed by scope, window and day)."""
     end = timezone.now()
-    start = end - dt.timedelta(days=days)
-    previous_start = start - dt.timedelta(days=days)
+    # Local calendar days, as metrics.md asks: never days x 24 hours across DST.
+    start = shift_local_days(end, -days)
+    previous_start, _ = previous_window(start, end)
     headline = []
     engagement = {}
     for metric, _, _ in figures.METRICS:

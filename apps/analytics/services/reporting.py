@@ -22,7 +22,10 @@ from apps.accounts.scope import Scope
 from apps.analytics.limits import day_range_error
 from apps.analytics.models import AggregationPeriod, Report, ReportStatus, ReportType
 from apps.analytics.periods import (
+    as_instant,
+    is_future_day,
     last_complete_period,
+    local_day,
     local_midnight,
     local_zone,
     period_containing,
@@ -75,15 +78,11 @@ def _scope_of(user) -> Scope:
     return Scope.system() if user is None else Scope.for_viewer(user)
 
 
-def _local_day(value, *, end=False) -> dt.date:
-    """Turn a date or an instant into a local day (an exclusive end: the day before)."""
-    if isinstance(value, dt.datetime):
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        if end:
-            value -= dt.timedelta(microseconds=1)
-        return timezone.localtime(value, local_zone()).date()
-    return value
+def _last_day(end) -> dt.date:
+    """Return the last local day of a window ending at `end` (a day: itself)."""
+    if isinstance(end, dt.datetime):
+        return local_day(as_instant(end, "end") - dt.timedelta(microseconds=1))
+    return end
 
 
 def _days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -163,8 +162,8 @@ class ReportingService:
             ReportType.USER_ACTIVITY,
             scope=_scope_of(requested_by),
             subject=user,
-            start_date=None if start is None else _local_day(start),
-            end_date=None if end is None else _local_day(end, end=True),
+            start_date=None if start is None else local_day(start),
+            end_date=None if end is None else _last_day(end),
             force=force,
         )
 
@@ -185,8 +184,8 @@ class ReportingService:
         return self.request_report(
             ReportType.CUSTOM,
             scope=_scope_of(user),
-            start_date=_local_day(start),
-            end_date=_local_day(end, end=True),
+            start_date=local_day(start),
+            end_date=_last_day(end),
             users=users,
             metrics=metrics,
             granularity=granularity,
@@ -220,8 +219,8 @@ class ReportingService:
         included). Bad input raises BadReportRequest or OutOfScope (InvalidInput,
         naming the field). The result's `reused` tells whether it existed already.
         """
-        date = None if date is None else _local_day(date)
-        if date is not None and date > timezone.localdate():
+        date = None if date is None else local_day(date)
+        if date is not None and is_future_day(date):
             raise BadReportRequest({"date": ["date must not be in the future."]})
         extra = None
         if report_type == ReportType.USER_ACTIVITY:

@@ -76,7 +76,7 @@ BAD_PERIOD = (
                 (
                     ["--date", "2999-01-01"],
                     "argument --date: 2999-01-01 is in the future: "
-                    "there is nothing to collect yet.",
+                    "nothing has happened there yet.",
                 ),
             ]
         ),

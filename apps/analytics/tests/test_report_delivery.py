@@ -195,7 +195,8 @@ def test_command_emails_recipients_and_user_reports():
         (["--report-type", "custom"], "--report-type: invalid choice: 'custom'"),
         (
             ["--report-type", "daily_summary", "--date", "31/12/2026"],
-            "--date: must be a date like 2026-11-27, not '31/12/2026'",
+            "--date: expected a date like 2026-11-27 or an ISO datetime like "
+            "2026-11-27T10:30, not '31/12/2026'.",
         ),
         (
             ["--report-type", "daily_summary", "--date", "2999-01-01"],

@@ -6,11 +6,10 @@ import re
 
 from django.utils import timezone
 
+from apps.analytics.management.options import past_date
 from apps.analytics.models import AggregationPeriod
 from apps.analytics.periods import (
-    is_future_day,
     last_complete_period,
-    parse_day_or_instant,
     periods_between,
     periods_on_day,
     shift_local_days,
@@ -32,19 +31,6 @@ def parse_days_back(raw: str) -> int:
             f"must be between 1 and {MAX_DAYS_BACK}, not {days}."
         )
     return days
-
-
-def parse_past_date(raw: str) -> dt.date | dt.datetime:
-    """Read --date: YYYY-MM-DD or an ISO datetime (local time), not in the future."""
-    try:
-        value = parse_day_or_instant(raw)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if is_future_day(value):
-        raise argparse.ArgumentTypeError(
-            f"{raw} is in the future: there is nothing to collect yet."
-        )
-    return value
 
 
 def select_periods(kind: str, date, days_back: int | None, now: dt.datetime) -> list:
@@ -83,7 +69,7 @@ class Command(OneLineErrorsCommand):
         )
         parser.add_argument(
             "--date",
-            type=parse_past_date,
+            type=past_date,
             help="Collect the period(s) containing this date (YYYY-MM-DD or ISO).",
         )
         parser.add_argument(

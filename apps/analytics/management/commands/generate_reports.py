@@ -1,15 +1,17 @@
 """Generate analytics reports, and email them."""
 
 import argparse
+import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.validators import validate_email
-from django.utils import dateparse, timezone
 
 from apps.accounts.scope import Scope
+from apps.analytics.management.options import past_date
 from apps.analytics.models import ReportStatus, ReportType
+from apps.analytics.periods import local_day
 from apps.analytics.reporting.delivery import report_url
 from apps.analytics.services.reporting import (
     PERIOD_OF,
@@ -18,6 +20,7 @@ from apps.analytics.services.reporting import (
     ReportingService,
     run_scheduled_report,
 )
+from apps.core.commands import OneLineErrorsCommand
 
 CLI_TYPES = [str(t.value) for t in (*PERIOD_OF, ReportType.USER_ACTIVITY)]
 # The service names bad input by its API field; the command by its option.
@@ -37,20 +40,12 @@ def recipients_option(raw: str) -> list[str]:
     return recipients
 
 
-def date_option(raw: str):
-    """Parse --date: a local day, not in the future."""
-    try:
-        day = dateparse.parse_date(raw)
-    except ValueError:
-        day = None
-    if day is None:
-        raise argparse.ArgumentTypeError(f"must be a date like 2026-11-27, not {raw!r}")
-    if day > timezone.localdate():
-        raise argparse.ArgumentTypeError(f"{raw} is in the future")
-    return day
+def report_date(raw: str) -> dt.date:
+    """Read --date as the local day it names."""
+    return local_day(past_date(raw))
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = (
         "Generate analytics reports. --report-type builds one (the latest complete "
         "period unless --date); --auto-schedule builds and emails whatever the "
@@ -63,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--report-type", choices=CLI_TYPES)
         parser.add_argument(
             "--date",
-            type=date_option,
+            type=report_date,
             help="A date in the period to report (YYYY-MM-DD); for user_activity, "
             "the last of its 30 days.",
         )

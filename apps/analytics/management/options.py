@@ -1,0 +1,19 @@
+"""Option types the analytics commands share (argparse `type=` functions)."""
+
+import argparse
+import datetime as dt
+
+from apps.analytics.periods import is_future_day, parse_day_or_instant
+
+
+def past_date(raw: str) -> dt.date | dt.datetime:
+    """Read --date: YYYY-MM-DD or an ISO datetime (local time), not in the future."""
+    try:
+        value = parse_day_or_instant(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if is_future_day(value):
+        raise argparse.ArgumentTypeError(
+            f"{raw} is in the future: nothing has happened there yet."
+        )
+    return value
