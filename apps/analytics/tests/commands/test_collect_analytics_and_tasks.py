@@ -23,7 +23,7 @@ from apps.analytics.tests.conftest import local
 from apps.analytics.tests.factories import UserEngagementMetricFactory
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def run(*args) -> str:

@@ -26,8 +26,8 @@ from apps.analytics.periods import last_complete_period
 from apps.analytics.services import RealTimeAnalyticsCollector
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.tasks import aggregate_real_time_metrics, invalidate_analytics_cache
+from apps.analytics.tests.cache.test_cache import UNREACHABLE_REDIS
 from apps.analytics.tests.conftest import local
-from apps.analytics.tests.test_cache import UNREACHABLE_REDIS
 from apps.core.errors import InvalidInput
 from apps.meetings.tests.factories import MeetingFactory
 
