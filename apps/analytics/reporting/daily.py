@@ -8,6 +8,10 @@ from apps.analytics.reporting import figures, health
 from apps.analytics.reporting.envelope import envelope
 
 
+def _most_first(item):
+    return -item[1], item[0]
+
+
 def build(moment: dt.datetime, scope) -> dict:
     """Return the daily summary of the local day containing `moment`."""
     day = period_containing(AggregationPeriod.DAILY, moment)
@@ -32,7 +36,9 @@ def build(moment: dt.datetime, scope) -> dict:
         {k: v for k, v in row.items() if k != "breakdown"} for row in rows
     ]
     engagement = next(r for r in rows if r["metric_type"] == MetricType.USER_ENGAGEMENT)
-    data["sections"]["engagement"] = engagement["breakdown"]
+    data["sections"]["engagement"] = figures.breakdown_of(
+        engagement, day, scope.user_ids
+    )
     data["tables"].append(
         figures.metric_table(
             rows,
@@ -42,13 +48,14 @@ def build(moment: dt.datetime, scope) -> dict:
             },
         )
     )
-    by_type = engagement["breakdown"]["events_by_type"]
+    by_type = data["sections"]["engagement"]["events_by_type"]
     data["tables"].append(
         figures.table(
             "engagement_by_type",
             "Engagement by type",
             ["Engagement type", "Events"],
-            [[kind, n] for kind, n in sorted(by_type.items(), key=lambda i: -i[1])],
+            # Most first, ties by name: stored JSON (jsonb) keeps no key order.
+            [[kind, n] for kind, n in sorted(by_type.items(), key=_most_first)],
             ["text", "count"],
         )
     )

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from apps.analytics.periods import Period, local_zone
-from apps.analytics.selectors.series import series_values
+from apps.analytics.selectors.rollups import series_values, snapshots
 from apps.analytics.selectors.snapshots import (
     FORMATS,
     LABELS,
@@ -22,19 +22,21 @@ MIN_COUNT_FOR_NOTES = 5
 
 
 def summary_rows(periods: dict[str, Period], user_ids, metrics=None) -> list[dict]:
-    """Return each metric for the "current" period with the other periods compared."""
+    """Return each metric for the "current" period with the other periods compared.
+
+    Final stored periods come from the rollups; a row's `breakdown` is None where
+    they cannot give it (pooled users' rows): `breakdown_of` computes it.
+    """
+    chosen = [m for m, _, _ in METRICS if metrics is None or m in metrics]
+    figures = snapshots(periods, user_ids, chosen)
     rows = []
-    for metric_type, _, _ in METRICS:
-        if metrics is not None and metric_type not in metrics:
-            continue
-        current = snapshot(
-            metric_type, periods["current"].start, periods["current"].end, user_ids
-        )
+    for metric_type in chosen:
+        current = figures["current", metric_type]
         comparisons = {}
-        for name, period in periods.items():
+        for name in periods:
             if name == "current":
                 continue
-            other = snapshot(metric_type, period.start, period.end, user_ids)
+            other = figures[name, metric_type]
             comparisons[name] = {
                 "value": other["value"],
                 "sample_size": other["sample_size"],
@@ -44,10 +46,17 @@ def summary_rows(periods: dict[str, Period], user_ids, metrics=None) -> list[dic
     return rows
 
 
+def breakdown_of(row: dict, period: Period, user_ids) -> dict:
+    """Return a summary row's breakdown, computing it where the rollups lack it."""
+    if row["breakdown"] is not None:
+        return row["breakdown"]
+    return snapshot(row["metric_type"], period.start, period.end, user_ids)["breakdown"]
+
+
 def series(kind: str, start, end, user_ids, metrics=None) -> list[dict]:
     """Return each metric per period of `kind` over [start, end), for charts.
 
-    Read from the stored rollups where they are final (selectors.series).
+    Read from the stored rollups where they are final (selectors.rollups).
     """
     periods, values = series_values(kind, start, end, user_ids, metrics)
     dates = [local_label(period.start) for period in periods]

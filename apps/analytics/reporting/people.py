@@ -1,6 +1,6 @@
 """Per-user and per-team tables, and top and bottom performers."""
 
-from apps.accounts.models import Team, User
+from apps.accounts.models import User
 from apps.analytics.models import MetricType
 from apps.analytics.reporting import figures
 from apps.analytics.selectors.snapshots import by_user
@@ -67,20 +67,26 @@ def user_table(users, results) -> dict:
     )
 
 
-def team_table(start, end, users) -> dict:
+def _pooled(results: list) -> float | None:
+    """Pool members' rates as the selectors do: their numerators over denominators."""
+    numerator = sum(r.numerator for r in results if r is not None)
+    denominator = sum(r.denominator for r in results if r is not None)
+    return numerator / denominator if denominator else None
+
+
+def team_table(users, results) -> dict:
     """Return one row per team of the scope's users, pooled over its members."""
-    teams: dict[int, list[int]] = {}
+    teams: dict[int, list] = {}
     for user in users:
         if user.team_id is not None:
-            teams.setdefault(user.team_id, []).append(user.pk)
-    names = dict(Team.objects.filter(pk__in=teams).values_list("pk", "name"))
+            teams.setdefault(user.team_id, []).append(user)
     rows = []
-    for team_id, member_ids in sorted(teams.items(), key=lambda t: names[t[0]]):
+    for members in sorted(teams.values(), key=lambda m: m[0].team.name):
         values = [
-            figures.snapshot(metric, start, end, member_ids)["value"]
+            _pooled([results[member.pk][metric] for member in members])
             for metric, _ in USER_COLUMNS
         ]
-        rows.append([names[team_id], len(member_ids), *values])
+        rows.append([members[0].team.name, len(members), *values])
     return figures.table(
         "teams",
         "Per team",

@@ -36,7 +36,7 @@ def build(moment: dt.datetime, scope) -> dict:
     results = people.per_user(week.start, week.end, users)
     data["tables"].append(people.user_table(users, results))
     if scope.kind != "user":
-        data["tables"].append(people.team_table(week.start, week.end, users))
+        data["tables"].append(people.team_table(users, results))
     data["sections"]["performers"] = people.performers(users, results)
     competition, table = competition_section(week.start, week.end, scope.user_ids)
     data["sections"]["competitive_intelligence"] = competition

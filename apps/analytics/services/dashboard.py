@@ -2,7 +2,7 @@
 
 Headline figures are computed for the caller's scope (the same selectors as the
 reports) and cached under that scope's users, so a change to one of them forgets
-it; the series read the stored daily rollups (selectors.series); "active now" is
+it; the series read the stored daily rollups (selectors.rollups); "active now" is
 read live on every call.
 """
 
@@ -16,7 +16,7 @@ from apps.analytics.models import AggregationPeriod, MetricType
 from apps.analytics.periods import local_midnight, previous_window, shift_local_days
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.health import latest_readings, overall_status
-from apps.analytics.selectors.series import series_values
+from apps.analytics.selectors.rollups import series_values
 
 
 def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
