@@ -65,6 +65,8 @@ def test_embedded_default_needs_no_environment():
         "cleanup-old-data",
         "collect-daily-metrics",
         "collect-hourly-metrics",
+        "collect-monthly-metrics",
+        "collect-weekly-metrics",
         "generate-daily-reports",
         "generate-monthly-reports",
         "generate-weekly-reports",
