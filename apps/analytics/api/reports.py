@@ -65,7 +65,7 @@ class ReportDetailView(ReportScopedView, generics.RetrieveAPIView):
     def served_scope(self) -> Scope:
         """A report holds the data of the scope it was made for."""
         report = getattr(self, "report", None)
-        if report is None:
+        if report is None or "scope" not in report.parameters:
             return self.scope
         stored = Scope.from_dict(report.parameters["scope"])
         return Scope(

@@ -1,0 +1,186 @@
+"""Every API view is scoped, proven by behaviour: for each endpoint, another team's
+data is absent for a manager and another user's for a member (metrics.md, Access).
+
+Each user of the `org` fixture owns data that carries their name, so a check reads
+which users' data an answer holds. A new endpoint must be added to SCOPED_VIEWS:
+the last test fails for any analytics route without a check here.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.analytics.models import Report, UserEngagementMetric
+from apps.analytics.tests.factories import (
+    PerformanceMetricFactory,
+    SystemHealthMetricFactory,
+    UserEngagementMetricFactory,
+)
+from apps.crm.tests.factories import CRMSyncLogFactory
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/analytics/"
+OWNERS = ("admin", "manager", "member", "mate", "other")
+# Who each viewer may see: the manager's team is Alpha (manager, member, mate).
+VISIBLE = {
+    "manager": {"manager", "member", "mate"},
+    "member": {"member"},
+}
+
+
+@pytest.fixture
+def data(org):
+    """Give every user a metric row, events, a CRM sync and a report of their own."""
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    reports = {}
+    for name in OWNERS:
+        user = org[name]
+        PerformanceMetricFactory(user=user, period_start=yesterday)
+        UserEngagementMetricFactory(user=user, timestamp=yesterday, session_id=name)
+        CRMSyncLogFactory(user=user, attempted_at=yesterday)
+        reports[name] = Report.objects.create(
+            report_type="user_activity",
+            title=f"Activity of {name}",
+            period_start=yesterday,
+            period_end=timezone.now(),
+            created_by=user,
+            subject_user=user,
+            parameters={
+                "scope": {"kind": "user", "label": name, "user_ids": [user.pk]},
+                "scope_key": f"user:{user.pk}",
+            },
+        )
+    SystemHealthMetricFactory(component="database", status="healthy")
+    return {"org": org, "reports": reports, "names": {org[n].pk: n for n in OWNERS}}
+
+
+def client(data, viewer):
+    api = APIClient()
+    api.force_authenticate(data["org"][viewer])
+    return api
+
+
+def owners_of(rows, data, field="user"):
+    return {data["names"][row[field]] for row in rows if row[field] is not None}
+
+
+def dashboard(data, viewer):
+    body = client(data, viewer).get(API + "dashboard/", {"days": 7}).json()
+    engagement = next(
+        m for m in body["metrics"] if m["metric_type"] == "user_engagement"
+    )
+    # Everyone had one event yesterday: the active users are those the view counts.
+    return engagement["value"], set(body["scope"]["user_ids"] or data["names"])
+
+
+def check_dashboard(data, viewer):
+    active, ids = dashboard(data, viewer)
+    assert active == len(VISIBLE[viewer])
+    assert {data["names"][pk] for pk in ids} == VISIBLE[viewer]
+
+
+def check_performance(data, viewer):
+    rows = client(data, viewer).get(API + "metrics/performance/").json()["results"]
+    assert owners_of(rows, data) == VISIBLE[viewer]
+
+
+def check_engagement(data, viewer):
+    rows = client(data, viewer).get(API + "metrics/engagement/").json()["results"]
+    assert owners_of(rows, data) == VISIBLE[viewer]
+
+
+def check_track(data, viewer):
+    other = data["org"]["other"]
+    response = client(data, viewer).post(
+        API + "track-engagement/",
+        {"engagement_type": "login", "session_id": "x", "user": other.pk},
+        format="json",
+    )
+    assert response.status_code == 201
+    # The event is the caller's, whatever the body says.
+    stored = UserEngagementMetric.objects.get(session_id="x")
+    assert stored.user == data["org"][viewer]
+
+
+def check_system_health_list(data, viewer):
+    response = client(data, viewer).get(API + "metrics/system-health/")
+    assert response.status_code == 403  # raw readings: admins only
+
+
+def check_system_health_status(data, viewer):
+    response = client(data, viewer).get(API + "system-health/status/")
+    assert response.status_code == (200 if viewer == "manager" else 403)
+
+
+def check_reports(data, viewer):
+    rows = client(data, viewer).get(API + "reports/").json()["results"]
+    assert owners_of(rows, data, "subject_user") == VISIBLE[viewer]
+
+
+def check_report_detail(data, viewer):
+    api = client(data, viewer)
+    for name, report in data["reports"].items():
+        status = api.get(API + f"reports/{report.pk}/").status_code
+        assert status == (200 if name in VISIBLE[viewer] else 404), name
+
+
+def check_generate(data, viewer):
+    api = client(data, viewer)
+    outsider = "other" if viewer == "manager" else "mate"
+    response = api.post(
+        API + "reports/generate/",
+        {
+            "report_type": "user_activity",
+            "user_id": data["org"][outsider].pk,
+            "start_date": "2026-11-01",
+            "end_date": "2026-11-07",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["user_id"]
+
+
+def check_export(data, viewer):
+    api = client(data, viewer)
+    for dataset in ("performance", "engagement"):
+        response = api.get(API + "export/", {"format": "json", "dataset": dataset})
+        rows = json.loads(b"".join(response.streaming_content))
+        assert owners_of(rows, data, "user_id") == VISIBLE[viewer], dataset
+
+
+SCOPED_VIEWS = {
+    "analytics-dashboard": check_dashboard,
+    "analytics-performance": check_performance,
+    "analytics-engagement": check_engagement,
+    "analytics-track-engagement": check_track,
+    "analytics-system-health": check_system_health_list,
+    "analytics-system-health-status": check_system_health_status,
+    "analytics-reports": check_reports,
+    "analytics-report-detail": check_report_detail,
+    "analytics-reports-generate": check_generate,
+    "analytics-export": check_export,
+}
+
+
+@pytest.mark.parametrize("viewer", ["manager", "member"])
+@pytest.mark.parametrize("route", sorted(SCOPED_VIEWS))
+def test_each_view_leaves_out_what_the_viewer_may_not_see(data, route, viewer):
+    SCOPED_VIEWS[route](data, viewer)
+
+
+def test_the_admin_sees_everyone(data):
+    rows = client(data, "admin").get(API + "metrics/engagement/").json()["results"]
+    assert owners_of(rows, data) == set(OWNERS)
+    assert dashboard(data, "admin")[0] == len(OWNERS)
+
+
+def test_every_analytics_route_has_a_scoping_check():
+    for pattern in get_resolver().url_patterns:
+        if str(pattern.pattern) == "api/v1/analytics/":
+            routes = {route.name for route in pattern.url_patterns}
+    assert routes == set(SCOPED_VIEWS)
