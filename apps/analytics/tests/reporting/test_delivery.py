@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.tests.factories import UserFactory
 from apps.analytics.models import DeliveryStatus, Report, ReportDelivery, ReportStatus
 from apps.analytics.periods import last_complete_period
+from apps.analytics.services import ReportingService
 from apps.analytics.services.reporting import run_scheduled_report
 from apps.analytics.tasks import generate_scheduled_report
 from apps.analytics.tests.factories import UserEngagementMetricFactory
@@ -224,3 +225,57 @@ def test_bad_input_is_a_one_line_error_and_generates_nothing(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert not Report.objects.exists()
+
+
+def test_different_reports_of_one_period_each_reach_the_same_recipient():
+    """The ledger is keyed by the report's scope: one user's activity report does
+    not stop another's, nor a member's daily summary the organisation's."""
+    three, four = UserFactory(username="three"), UserFactory(username="four")
+    for user in (three, four):
+        run(
+            "--report-type",
+            "user_activity",
+            "--user-id",
+            str(user.pk),
+            "--email-recipients",
+            "lead@example.com",
+        )
+    member_daily = ReportingService().generate_daily_summary_report(user=three)
+    ReportingService().deliver(member_daily, ["lead@example.com"])
+    run_scheduled_report("daily_summary", recipients=["lead@example.com"])
+
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert len(subjects) == 4
+    assert subjects[0].startswith("Activity of four")
+    assert subjects[1].startswith("Activity of three")
+    assert sorted(s.rsplit("(", 1)[1] for s in subjects[2:]) == [
+        "Whole organisation)",
+        "three)",
+    ]
+    assert ReportDelivery.objects.filter(status=DeliveryStatus.SENT).count() == 4
+
+
+def test_resend_sends_a_report_again_and_force_alone_does_not():
+    out = run(
+        "--report-type", "daily_summary", "--email-recipients", "lead@example.com"
+    )
+    assert "emailed: lead@example.com" in out
+    out = run(
+        "--report-type",
+        "daily_summary",
+        "--force",
+        "--email-recipients",
+        "lead@example.com",
+    )
+    assert "not emailed again" in out and "--resend" in out
+    assert len(mail.outbox) == 1
+    out = run(
+        "--report-type",
+        "daily_summary",
+        "--resend",
+        "--email-recipients",
+        "lead@example.com",
+    )
+    assert "emailed: lead@example.com" in out
+    assert len(mail.outbox) == 2
+    assert ReportDelivery.objects.get().attempts == 2
