@@ -178,10 +178,17 @@ class GenerateReportSerializer(serializers.Serializer):
 
     report_type = serializers.ChoiceField(choices=ReportType.choices)
     date = serializers.DateField(
-        required=False, help_text="A day in the period (daily, weekly, monthly)."
+        required=False,
+        help_text="A day in the period (daily, weekly, monthly; default: the latest "
+        "complete one), or the last of a user_activity report's 30 days.",
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = serializers.DateField(
+        required=False,
+        help_text="First local day of a custom (required) or user_activity report.",
+    )
+    end_date = serializers.DateField(
+        required=False, help_text="Last local day included; at most 366 days."
+    )
     user_id = serializers.IntegerField(required=False, min_value=1)
     user_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=500
