@@ -16,11 +16,8 @@ from apps.analytics.periods import (
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
-from apps.analytics.services.reporting import (
-    PERIOD_OF,
-    ReportingService,
-    run_scheduled_report,
-)
+from apps.analytics.services.report_requests import PERIOD_OF
+from apps.analytics.services.reporting import ReportingService, run_scheduled_report
 
 logger = logging.getLogger(__name__)
 

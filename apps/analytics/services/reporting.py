@@ -17,31 +17,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.accounts.scope import Scope
-from apps.analytics.limits import day_range_error
-from apps.analytics.models import AggregationPeriod, Report, ReportStatus, ReportType
-from apps.analytics.periods import (
-    as_instant,
-    is_future_day,
-    last_complete_period,
-    local_day,
-    local_midnight,
-    local_zone,
-    period_containing,
-)
+from apps.analytics.models import Report, ReportStatus, ReportType
+from apps.analytics.periods import last_complete_period, local_day, local_zone
 from apps.analytics.reporting import custom, daily, monthly, user_activity, weekly
 from apps.analytics.reporting.delivery import DeliverySummary, deliver_report
-from apps.core.errors import InvalidInput
+from apps.analytics.services.report_requests import (
+    PERIOD_OF,
+    last_day,
+    resolve_request,
+    scope_of,
+)
 
 logger = logging.getLogger(__name__)
 
-PERIOD_OF = {
-    ReportType.DAILY_SUMMARY: AggregationPeriod.DAILY,
-    ReportType.WEEKLY_PERFORMANCE: AggregationPeriod.WEEKLY,
-    ReportType.MONTHLY_ANALYTICS: AggregationPeriod.MONTHLY,
-}
-USER_ACTIVITY_DAYS = 30
 # Built while the caller waits; the longer ones go to a worker when asked "auto".
 INLINE_TYPES = (ReportType.DAILY_SUMMARY, ReportType.USER_ACTIVITY)
 BUILD_TASK = "apps.analytics.tasks.build_report"
@@ -55,79 +44,8 @@ class Dispatch:
     AUTO = "auto"  # inline for INLINE_TYPES, queued for the rest
 
 
-class BadReportRequest(InvalidInput, ValueError):
-    """The request is invalid; `fields` names what is wrong."""
-
-    def __init__(self, fields: dict, message: str | None = None):
-        if message is None:  # "field: first message", for Python callers and logs
-            name, messages = next(iter(fields.items()))
-            message = f"{name}: {messages[0]}"
-        super().__init__(fields, message)
-
-
-class OutOfScope(BadReportRequest, PermissionError):
-    """The request names a user the requester may not report on."""
-
-
 class ReportGenerationFailed(RuntimeError):
     """A report could not be built; its row records why."""
-
-
-def _scope_of(user) -> Scope:
-    """Return the requester's scope; no requester means the system (schedules)."""
-    return Scope.system() if user is None else Scope.for_viewer(user)
-
-
-def _last_day(end) -> dt.date:
-    """Return the last local day of a window ending at `end` (a day: itself)."""
-    if isinstance(end, dt.datetime):
-        return local_day(as_instant(end, "end") - dt.timedelta(microseconds=1))
-    return end
-
-
-def _days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Return the instants of local days first..last, both included."""
-    return local_midnight(first), local_midnight(last + dt.timedelta(days=1))
-
-
-def _window(report_type, date, start_date, end_date) -> tuple[dt.datetime, dt.datetime]:
-    """Return a user activity or custom report's [start, end) from local days."""
-    if start_date is None and end_date is None:
-        if report_type == ReportType.CUSTOM:
-            raise BadReportRequest(
-                {"start_date": ["start_date and end_date are required."]}
-            )
-        last = date or timezone.localdate() - dt.timedelta(days=1)
-        return _days(last - dt.timedelta(days=USER_ACTIVITY_DAYS - 1), last)
-    if start_date is None or end_date is None:
-        missing = "start_date" if start_date is None else "end_date"
-        raise BadReportRequest({missing: [f"{missing} is required with the other."]})
-    if error := day_range_error(start_date, end_date):
-        raise BadReportRequest({"end_date": [error]})
-    return _days(start_date, end_date)
-
-
-def _subject(scope: Scope, user_id) -> User:
-    user = User.objects.filter(pk=getattr(user_id, "pk", user_id)).first()
-    if user is None or not scope.includes(user.pk):
-        # Someone the requester may not report on reads as no one at all.
-        raise OutOfScope(
-            {
-                "user_id": [
-                    f"No user {getattr(user_id, 'pk', user_id)} you may report on."
-                ]
-            }
-        )
-    return user
-
-
-def _narrowed(scope: Scope, users) -> Scope:
-    try:
-        return scope.narrow(users)
-    except PermissionError:
-        raise OutOfScope(
-            {"user_ids": ["The report names users you may not report on."]}
-        ) from None
 
 
 class ReportingService:
@@ -138,19 +56,19 @@ class ReportingService:
     def generate_daily_summary_report(self, date=None, user=None, *, force=False):
         """The day containing `date` (default: yesterday) against the days before."""
         return self.request_report(
-            ReportType.DAILY_SUMMARY, scope=_scope_of(user), date=date, force=force
+            ReportType.DAILY_SUMMARY, scope=scope_of(user), date=date, force=force
         )
 
     def generate_weekly_performance_report(self, date=None, user=None, *, force=False):
         """The ISO week containing `date` (default: last week), per user and team."""
         return self.request_report(
-            ReportType.WEEKLY_PERFORMANCE, scope=_scope_of(user), date=date, force=force
+            ReportType.WEEKLY_PERFORMANCE, scope=scope_of(user), date=date, force=force
         )
 
     def generate_monthly_analytics_report(self, date=None, user=None, *, force=False):
         """The month containing `date` (default: last month), with daily trends."""
         return self.request_report(
-            ReportType.MONTHLY_ANALYTICS, scope=_scope_of(user), date=date, force=force
+            ReportType.MONTHLY_ANALYTICS, scope=scope_of(user), date=date, force=force
         )
 
     def generate_user_activity_report(
@@ -160,10 +78,10 @@ class ReportingService:
         last 30 whole days)."""
         return self.request_report(
             ReportType.USER_ACTIVITY,
-            scope=_scope_of(requested_by),
+            scope=scope_of(requested_by),
             subject=user,
             start_date=None if start is None else local_day(start),
-            end_date=None if end is None else _last_day(end),
+            end_date=None if end is None else last_day(end),
             force=force,
         )
 
@@ -183,9 +101,9 @@ class ReportingService:
         (default: all the requester may see)."""
         return self.request_report(
             ReportType.CUSTOM,
-            scope=_scope_of(user),
+            scope=scope_of(user),
             start_date=local_day(start),
-            end_date=_last_day(end),
+            end_date=last_day(end),
             users=users,
             metrics=metrics,
             granularity=granularity,
@@ -219,41 +137,26 @@ class ReportingService:
         included). Bad input raises BadReportRequest or OutOfScope (InvalidInput,
         naming the field). The result's `reused` tells whether it existed already.
         """
-        date = None if date is None else local_day(date)
-        if date is not None and is_future_day(date):
-            raise BadReportRequest({"date": ["date must not be in the future."]})
-        extra = None
-        if report_type == ReportType.USER_ACTIVITY:
-            if subject is None:
-                raise BadReportRequest(
-                    {"user_id": ["A user_activity report needs a user."]}
-                )
-            subject = _subject(scope, subject)
-            start, end = _window(report_type, date, start_date, end_date)
-            report_scope = _narrowed(scope, [subject])
-        elif report_type == ReportType.CUSTOM:
-            start, end = _window(report_type, date, start_date, end_date)
-            report_scope = scope if not users else _narrowed(scope, users)
-            extra = {
-                "metrics": list(metrics) if metrics else None,
-                "granularity": granularity,
-                "compare_previous": bool(compare_previous),
-            }
-        elif report_type in PERIOD_OF:
-            period = period_for(report_type, date)
-            start, end = period.start, period.end
-            subject = None if subject is None else _subject(scope, subject)
-            report_scope = scope if subject is None else _narrowed(scope, [subject])
-        else:
-            raise BadReportRequest({"report_type": [f"Unknown type {report_type!r}."]})
+        request = resolve_request(
+            report_type,
+            scope,
+            date=date,
+            start_date=start_date,
+            end_date=end_date,
+            subject=subject,
+            users=users,
+            metrics=metrics,
+            granularity=granularity,
+            compare_previous=compare_previous,
+        )
         report = self.prepare(
             report_type,
-            start,
-            end,
-            report_scope,
+            request.start,
+            request.end,
+            request.scope,
             created_by_id=scope.viewer_id,
-            subject_user=subject,
-            extra=extra,
+            subject_user=request.subject,
+            extra=request.extra,
             force=force,
         )
         if not report.reused:
@@ -377,14 +280,6 @@ class ReportingService:
             granularity=parameters.get("granularity"),
             compare_previous=parameters.get("compare_previous", True),
         )
-
-
-def period_for(report_type: str, date: dt.date | None = None):
-    """Return the period of a type containing local `date`, or the latest complete."""
-    kind = PERIOD_OF[report_type]
-    if date is None:
-        return last_complete_period(kind)
-    return period_containing(kind, local_midnight(date) + dt.timedelta(hours=12))
 
 
 def run_scheduled_report(report_type: str, recipients=None, *, now=None) -> dict:

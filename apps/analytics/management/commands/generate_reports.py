@@ -13,9 +13,8 @@ from apps.analytics.management.options import past_date
 from apps.analytics.models import ReportStatus, ReportType
 from apps.analytics.periods import local_day
 from apps.analytics.reporting.delivery import report_url
+from apps.analytics.services.report_requests import PERIOD_OF, BadReportRequest
 from apps.analytics.services.reporting import (
-    PERIOD_OF,
-    BadReportRequest,
     ReportGenerationFailed,
     ReportingService,
     run_scheduled_report,
