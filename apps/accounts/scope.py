@@ -106,21 +106,22 @@ class Scope:
     def narrow(self, users) -> "Scope":
         """Return this scope limited to some users (instances or ids).
 
-        Raises PermissionError naming the first user this scope does not cover.
+        Raises PermissionError naming the first user this scope does not cover (a
+        user who does not exist included: to the caller, they look the same).
         """
         ids = tuple(sorted({getattr(u, "pk", u) for u in users}))
         if not ids:
             raise ValueError("narrow() needs at least one user")
-        outside = [pk for pk in ids if not self.includes(pk)]
+        found = {user.pk: user for user in User.objects.filter(pk__in=ids)}
+        outside = [pk for pk in ids if pk not in found or not self.includes(pk)]
         if outside:
             raise PermissionError(f"user {outside[0]} is not in the caller's scope")
-        names = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
         if len(ids) == 1:
-            user = User.objects.filter(pk=ids[0]).first()
-            label = (user.get_full_name() or user.username) if user else str(ids[0])
+            user = found[ids[0]]
+            label = user.get_full_name() or user.username
             kind = ScopeKind.USER
         else:
-            shown = sorted(names.values())
+            shown = sorted(user.username for user in found.values())
             label = ", ".join(shown[:3]) + (
                 f" and {len(shown) - 3} more" if len(shown) > 3 else ""
             )

@@ -95,3 +95,8 @@ def test_filter_keeps_organisation_rows_only_where_the_scope_has_them(org):
     assert owners(Scope.for_viewer(org["manager"]).narrow([org["member"]])) == [
         "member"
     ]
+
+
+def test_narrowing_to_someone_who_does_not_exist_is_refused_like_an_outsider(org):
+    with pytest.raises(PermissionError, match="user 999999"):
+        Scope.for_viewer(org["admin"]).narrow([org["member"].pk, 999999])

@@ -149,6 +149,7 @@ def resolve_request(
         start, end = _window(report_type, date, start_date, end_date)
         report_scope = _narrowed(scope, [subject])
     elif report_type == ReportType.CUSTOM:
+        subject = None  # a custom report's users are `users` (user_ids)
         start, end = _window(report_type, date, start_date, end_date)
         report_scope = scope if not users else _narrowed(scope, users)
         extra = {

@@ -396,3 +396,21 @@ def test_a_timestamp_is_read_as_iso_8601(org):
     assert response.status_code == 201
     stored = UserEngagementMetric.objects.get().timestamp
     assert stored == dt.datetime(2026, 11, 10, 8, 30, tzinfo=dt.UTC)
+
+
+def test_a_custom_report_ignores_user_id_and_reads_user_ids(org):
+    # Found by the fuzzer: user_id with a custom report was a 500.
+    response = as_user(org["manager"]).post(
+        API + "reports/generate/",
+        {
+            "report_type": "custom",
+            "start_date": "2026-11-01",
+            "end_date": "2026-11-07",
+            "user_id": org["member"].pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 202
+    report = Report.objects.get()
+    assert report.subject_user is None
+    assert report.parameters["scope_key"].startswith("team:")
