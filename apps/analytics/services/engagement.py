@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -31,6 +32,20 @@ from apps.analytics.models import EngagementType, UserEngagementMetric
 from apps.analytics.observability import EVENTS_TRACKED
 from apps.core.errors import InvalidInput
 
+# Text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value) -> bool:
+    """Tell whether any key or string inside JSON data holds unstorable text."""
+    if isinstance(value, str):
+        return bool(UNSTORABLE.search(value))
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
+
 
 def _text(errors, name, value, limit, *, required=False) -> str:
     if value is not None and (
@@ -39,7 +54,9 @@ def _text(errors, name, value, limit, *, required=False) -> str:
         errors[name] = f"{name} must be text."
         return ""
     text = "" if value is None else str(value).strip()
-    if required and not text:
+    if UNSTORABLE.search(text):
+        errors[name] = f"{name} must not contain NUL or lone surrogate characters."
+    elif required and not text:
         errors[name] = f"{name} is required."
     elif len(text) > limit:
         errors[name] = f"{name} must be at most {limit} characters."
@@ -74,7 +91,11 @@ def check_metadata(errors, value) -> dict:
     except (TypeError, ValueError):
         errors["metadata"] = "metadata must contain only JSON values."
         return {}
-    if size > MAX_METADATA_BYTES:
+    if _unstorable(value):
+        errors["metadata"] = (
+            "metadata must not contain NUL or lone surrogate characters."
+        )
+    elif size > MAX_METADATA_BYTES:
         errors["metadata"] = f"metadata must be at most {MAX_METADATA_BYTES} bytes."
     return value
 

@@ -1,6 +1,7 @@
 """The REST API: scoping per role, filters, pagination, tracking, reports, errors."""
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -414,3 +415,26 @@ def test_a_custom_report_ignores_user_id_and_reads_user_ids(org):
     report = Report.objects.get()
     assert report.subject_user is None
     assert report.parameters["scope_key"].startswith("team:")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"entity_id": "a\ud800b"}, "entity_id"),
+        ({"session_id": "s\x00"}, "session_id"),
+        ({"metadata": {"k": "\udfff"}}, "metadata"),
+        ({"metadata": {"\x00": 1}}, "metadata"),
+    ],
+)
+def test_text_that_cannot_be_stored_is_a_400_naming_the_field(org, changes, field):
+    # Found by the fuzzer: a lone surrogate in entity_id was a 500 on PostgreSQL.
+    body = {"engagement_type": "login", "session_id": "s", **changes}
+    response = as_user(org["member"]).post(
+        API + "track-engagement/",
+        # Escaped as \uXXXX, as a JSON encoder sends them.
+        json.dumps({"events": [body]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert list(fields(response)["events"]["0"]) == [field]
+    assert not UserEngagementMetric.objects.exists()
