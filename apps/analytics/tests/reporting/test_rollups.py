@@ -103,6 +103,27 @@ def test_each_report_type_runs_a_fixed_handful_of_queries(
         generate(demo["admin"])
 
 
+def test_user_activity_and_custom_reports_run_a_fixed_handful_of_queries(
+    demo, django_assert_num_queries
+):
+    collect_rollups()
+    # The subject and scope, the report's rows, each measure's metric for the team
+    # at once (about 3 queries a metric), the events per day.
+    with django_assert_num_queries(on_vendor(13, 14)):
+        service.generate_user_activity_report(
+            demo["member"], local("2026-10-05"), local("2026-11-01")
+        )
+    # A custom window has no stored kind: its two windows are computed (about 2
+    # queries a metric each); its daily series reads the rollups in one query.
+    with django_assert_num_queries(on_vendor(27, 31)):
+        service.generate_custom_report(
+            start=local("2026-10-05"),
+            end=local("2026-11-01"),
+            granularity="daily",
+            user=demo["admin"],
+        )
+
+
 def test_a_monthly_report_with_daily_rollups_only_stays_well_under_fifty_queries(
     demo, django_assert_max_num_queries
 ):
