@@ -1,5 +1,6 @@
 """Reports: list and read the caller's reports, and request new ones."""
 
+import dataclasses
 import uuid
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -68,9 +69,7 @@ class ReportDetailView(ReportScopedView, generics.RetrieveAPIView):
         if report is None or "scope" not in report.parameters:
             return self.scope
         stored = Scope.from_dict(report.parameters["scope"])
-        return Scope(
-            stored.kind, stored.label, stored.user_ids, viewer_id=self.scope.viewer_id
-        )
+        return dataclasses.replace(stored, viewer_id=self.scope.viewer_id)
 
     @extend_schema(responses={200: ReportDetailSerializer, **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):

@@ -80,3 +80,25 @@ def test_the_audit_log_is_read_only_in_the_admin():
     assert not admin.has_add_permission(request)
     assert not admin.has_change_permission(request)
     assert not admin.has_delete_permission(request)
+
+
+def test_whose_data_was_read_comes_from_the_scope_not_the_response(team):
+    admin = UserFactory(username="root", role=Role.ADMIN)
+    # The dashboard answers with no per-user keys, yet it covers everyone's data.
+    client_for(admin).get(API + "dashboard/")
+    entry = AuditLog.objects.get()
+    assert (entry.action, entry.object_ids) == ("read_other", ["*"])
+
+
+def test_a_report_read_is_audited_with_the_users_it_covers(team):
+    boss, rep = team
+    made = client_for(rep).post(
+        API + "reports/generate/",
+        {"report_type": "daily_summary", "date": "2026-11-10"},
+        format="json",
+    )
+    AuditLog.objects.all().delete()
+    client_for(boss).get(API + f"reports/{made.json()['id']}/")
+    client_for(rep).get(API + f"reports/{made.json()['id']}/")  # their own
+    entry = AuditLog.objects.get()
+    assert (entry.user, entry.object_ids) == (boss, [str(rep.pk)])
