@@ -19,6 +19,13 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Export"
     GENERATE_REPORT = "generate_report", "Report generation"
     DENIED = "denied", "Denied access"
+    VIEW_REPORT = "view_report", "Report page or download"
+    LOGIN = "login", "Login"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    TOKEN_REVOKED = "token_revoked", "Token revoked"
+    PRIVACY_EXPORT = "privacy_export", "Personal data export"
+    PRIVACY_ERASE = "privacy_erase", "Personal data erasure"
+    DATA_CLEANUP = "data_cleanup", "Retention cleanup"
 
 
 class AuditLog(models.Model):
