@@ -1,5 +1,6 @@
 """Report pages and downloads: HTML, JSON and CSV of one report the viewer may read."""
 
+import functools
 import json
 
 from django.contrib.auth.decorators import login_required
@@ -16,15 +17,49 @@ from apps.core import audit
 from apps.core.models import AuditAction
 
 
+class AuditUnavailable(Exception):
+    """The view of a report could not be recorded: it is not served."""
+
+
 def visible_report(request, report_id) -> Report:
-    """Return the report if the viewer may read it; 404 alike when absent or not."""
+    """Return the report if the viewer may read it, the view recorded in the audit
+    log; 404 alike when absent or not another's to read."""
     scope = Scope.for_viewer(request.user)
     report = visible_reports(scope).filter(pk=report_id).first()
     # Someone else's report answers exactly as a missing one: its existence is data.
     if report is None:
         audit.record(request, AuditAction.DENIED, 404, [report_id])
         raise Http404("No such report.")
+    covered = report.parameters.get("scope", {}).get("user_ids")
+    if not audit.record(
+        request,
+        AuditAction.VIEW_REPORT,
+        200,
+        [report.pk],
+        {"scope_key": report.parameters.get("scope_key"), "user_ids": covered},
+    ):
+        raise AuditUnavailable
     return report
+
+
+def refuse_unaudited(view):
+    """Answer 503 when the view of a report could not be recorded."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AuditUnavailable:
+            response = HttpResponse(
+                "This report cannot be shown right now: its view could not be "
+                "recorded in the audit log. Try again shortly.\n",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(audit.RETRY_AFTER_SECONDS)
+            return response
+
+    return wrapper
 
 
 def _not_ready(report) -> HttpResponse:
@@ -46,6 +81,7 @@ def _attachment(response, report, extension) -> HttpResponse:
 
 @require_safe
 @login_required
+@refuse_unaudited
 def report_detail(request, report_id):
     """Render the report as a page."""
     report = visible_report(request, report_id)
@@ -54,6 +90,7 @@ def report_detail(request, report_id):
 
 @require_safe
 @login_required
+@refuse_unaudited
 def report_json(request, report_id):
     """Download the report's data as JSON."""
     report = visible_report(request, report_id)
@@ -66,6 +103,7 @@ def report_json(request, report_id):
 
 @require_safe
 @login_required
+@refuse_unaudited
 def report_csv(request, report_id):
     """Download the report's tables as CSV."""
     report = visible_report(request, report_id)

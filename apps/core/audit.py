@@ -1,15 +1,44 @@
-"""The audit trail of API access: exports, report generation, denials, and reads of
-another user's data."""
+"""The audit trail: exports, report generation and views, denials, reads of another
+user's data, logins and privacy actions.
+
+An audited action cannot be skipped: what is logged is sanitised first (NUL and
+lone surrogates, which PostgreSQL or UTF-8 refuse, and oversize values), and when
+the row still cannot be written the action is refused with 503 instead of being
+served unrecorded. Denials are answered either way: refusing them would help no one.
+"""
 
 import json
 import logging
+import re
 
+from django.http import JsonResponse
+
+from apps.core.api import error_body
 from apps.core.models import AuditAction, AuditLog
 
 logger = logging.getLogger(__name__)
 
 MAX_PARAMETERS_BYTES = 2048
 MAX_OBJECT_IDS = 100
+MAX_TEXT = 256  # characters kept of any one logged string
+# Text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+RETRY_AFTER_SECONDS = 30
+
+
+def clean(value):
+    """Return JSON data safe to store: bad characters replaced, long text cut."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value[:MAX_TEXT])
+    if isinstance(value, dict):
+        return {clean(str(k)): clean(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [clean(item) for item in value[:50]]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clean(str(value))
+
+
 # Recorded as the object ids of a read that covered every user.
 EVERYONE = "*"
 
@@ -25,7 +54,8 @@ def _parameters(request) -> dict:
         params.update(
             {k: v for k, v in data.items() if k not in ("events", "metadata")}
         )
-    text = json.dumps(params, default=str)
+    params = clean(params)
+    text = json.dumps(params)
     return params if len(text) <= MAX_PARAMETERS_BYTES else {"truncated": text[:500]}
 
 
@@ -49,8 +79,11 @@ def action_for(view, request, response) -> tuple[str | None, list]:
     return None, []
 
 
-def record(request, action, status_code, object_ids=(), parameters=None) -> None:
-    """Write one audit row for a request (API call or web page)."""
+def record(request, action, status_code, object_ids=(), parameters=None) -> bool:
+    """Write one audit row for a request (API call or web page); tell if it was.
+
+    A failure is logged loudly and answered False: the caller refuses the action.
+    """
     try:
         user = request.user if request.user.is_authenticated else None
         AuditLog.objects.create(
@@ -58,18 +91,38 @@ def record(request, action, status_code, object_ids=(), parameters=None) -> None
             username=getattr(user, "username", ""),
             action=action,
             method=request.method,
-            path=request.path[:512],
-            parameters=parameters or {},
-            object_ids=[str(pk) for pk in list(object_ids)[:MAX_OBJECT_IDS]],
+            path=clean(request.path[:512]),
+            parameters=clean(parameters or {}),
+            object_ids=[clean(str(pk)) for pk in list(object_ids)[:MAX_OBJECT_IDS]],
             status_code=status_code,
             ip_address=request.META.get("REMOTE_ADDR") or None,
         )
-    except Exception:  # the audit must never break the answer; it is logged loudly
+    except Exception:
         logger.exception("Could not write the audit log for %s", request.path)
+        return False
+    return True
 
 
-def record_api_call(view, request, response) -> None:
-    """Write the audit row for an API call, if it is one that is audited."""
+def record_api_call(view, request, response) -> bool:
+    """Write the audit row for an API call if it is audited; False if that failed
+    for an action that must not be served unrecorded."""
     action, object_ids = action_for(view, request, response)
-    if action is not None:
-        record(request, action, response.status_code, object_ids, _parameters(request))
+    if action is None:
+        return True
+    written = record(
+        request, action, response.status_code, object_ids, _parameters(request)
+    )
+    return written or action == AuditAction.DENIED
+
+
+def audit_unavailable():
+    """Return the 503 that refuses an action whose audit row could not be written."""
+    response = JsonResponse(
+        error_body(
+            "audit_unavailable",
+            "This action cannot be recorded in the audit log right now; try again.",
+        ),
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

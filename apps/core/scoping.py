@@ -13,7 +13,7 @@ from functools import cached_property
 from rest_framework import generics, permissions
 
 from apps.accounts.scope import Scope
-from apps.core.audit import record_api_call
+from apps.core.audit import audit_unavailable, record_api_call
 
 
 class HasScopePermission(permissions.BasePermission):
@@ -70,5 +70,7 @@ class ScopedAPIView(generics.GenericAPIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        record_api_call(self, request, response)
+        if not record_api_call(self, request, response):
+            # Nothing has been sent yet (a streamed export starts later): refuse.
+            response = audit_unavailable()
         return response

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.contrib.admin.sites import site
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
@@ -102,3 +103,40 @@ def test_a_report_read_is_audited_with_the_users_it_covers(team):
     client_for(rep).get(API + f"reports/{made.json()['id']}/")  # their own
     entry = AuditLog.objects.get()
     assert (entry.user, entry.object_ids) == (boss, [str(rep.pk)])
+
+
+def test_a_nul_byte_in_a_parameter_is_logged_sanitised_not_skipped(team):
+    boss, rep = team
+    PerformanceMetricFactory(user=rep)
+    response = client_for(boss).get(
+        API + "export/", {"format": "csv", "dataset": "performance", "x": "a\x00b"}
+    )
+    assert response.status_code == 200
+    entry = AuditLog.objects.get(action="export")
+    assert entry.parameters["x"] == "a\ufffdb"
+
+
+@pytest.fixture
+def audit_down(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("the audit table is unavailable")
+
+    monkeypatch.setattr(AuditLog.objects, "create", refuse)
+
+
+def test_an_action_whose_audit_row_cannot_be_written_is_refused_with_503(
+    team, audit_down
+):
+    boss, rep = team
+    PerformanceMetricFactory(user=rep)
+    export = client_for(boss).get(API + "export/", {"format": "csv"})
+    read = client_for(boss).get(API + "metrics/performance/")
+    for response in (export, read):
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert response.json()["error"]["code"] == "audit_unavailable"
+        assert str(rep.pk) not in response.content.decode()
+    # A denial is still a denial, recorded or not.
+    assert client_for(rep).get(API + "metrics/system-health/").status_code == 403
+    # A read of one's own data is not an audited action.
+    assert client_for(rep).get(API + "metrics/performance/").status_code == 200

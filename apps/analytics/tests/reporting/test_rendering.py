@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 
 from apps.accounts.models import Role
@@ -16,6 +17,7 @@ from apps.analytics.reporting.render_html import (
     svg_line_chart,
 )
 from apps.analytics.tests.factories import ReportFactory
+from apps.core.models import AuditLog
 
 NOTE = "Debriefing completion rose 5.2 points against the previous day."
 HEADER = ["Metric", "Value", "Sample size", "Previous day", "Change"]
@@ -445,3 +447,37 @@ def test_email_html_links_to_the_page_when_given_its_address():
     url = f"https://analytics.example.com/reports/{report.pk}/"
 
     assert f'href="{url}"' in render_email_html(report, report_url=url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["detail", "json", "csv"])
+def test_every_view_of_a_report_page_is_audited(client, name):
+    team = TeamFactory(name="North")
+    member = UserFactory(team=team)
+    manager = UserFactory(role=Role.MANAGER, team=team)
+    scope = {"kind": "user", "label": member.username, "user_ids": [member.pk]}
+    report = completed_report(created_by=member, report_data=report_data(scope))
+    client.force_login(manager)
+
+    assert client.get(urls(report)[name]).status_code == 200
+    entry = AuditLog.objects.get()
+    assert (entry.user, entry.action, entry.object_ids) == (
+        manager,
+        "view_report",
+        [str(report.pk)],
+    )
+    assert entry.parameters["user_ids"] == [member.pk]
+
+
+@pytest.mark.django_db
+def test_a_report_view_that_cannot_be_audited_is_refused(client, monkeypatch):
+    report = completed_report()
+    client.force_login(report.created_by)
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("the audit table is unavailable")
+
+    monkeypatch.setattr(AuditLog.objects, "create", refuse)
+    response = client.get(urls(report)["csv"])
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert b"Metric" not in response.content
