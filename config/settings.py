@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,6 +157,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks are idempotent and acknowledged late: one whose worker process dies (killed,
+# out of memory) goes back to the queue and runs again instead of being lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 
 # --- Email: console by default, any SMTP server through EMAIL_URL ------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -195,7 +200,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     # Only views that name a throttle_scope are throttled (tracking and export).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Failing open: with Redis down, requests are let through (and stored), not 500s.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.FailOpenScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "track": env.str("API_TRACK_RATE", default="1200/min"),
         "export": env.str("API_EXPORT_RATE", default="30/min"),
@@ -229,6 +235,8 @@ ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 m
 # Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# The scheduled collector fills periods missing from the last N days (lost tasks).
+ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )

@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.analytics.cache import AnalyticsCache
@@ -12,6 +13,7 @@ from apps.analytics.periods import (
     last_complete_period,
     parse_day_or_instant,
     period_containing,
+    periods_between,
 )
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
@@ -35,16 +37,27 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     time_limit=25 * 60,
 )
 def collect_performance_metrics(period: str = AggregationPeriod.DAILY) -> dict:
-    """Collect the latest complete period of a kind (the previous hour, yesterday...).
+    """Collect the latest complete period of a kind (the previous hour, yesterday...),
+    and any period of the last ANALYTICS_BACKFILL_DAYS days that is missing.
 
-    It always recomputes (late debriefings and reviews change the figures) and upserts
-    on the unique key, so running it twice, even concurrently, leaves the same rows.
+    The latest is always recomputed (late debriefings and reviews change the
+    figures); a missing one (a worker lost mid-task, a schedule that did not run)
+    is filled. Rows are upserted on their unique key, so running it twice, even
+    concurrently or after being killed half-way, leaves the same rows.
     """
     if period not in AggregationPeriod.values:
         choices = ", ".join(AggregationPeriod.values)
         raise ValueError(f"unknown period {period!r}; expected one of {choices}")
     target = last_complete_period(period)
-    return collect_metrics(kind=period, periods=[target], force=True).as_dict()
+    earlier = periods_between(
+        period,
+        target.start - dt.timedelta(days=settings.ANALYTICS_BACKFILL_DAYS),
+        target.start - dt.timedelta(microseconds=1),
+    )
+    gaps = collect_metrics(kind=period, periods=earlier, force=False)
+    result = collect_metrics(kind=period, periods=[target], force=True).as_dict()
+    result["gaps_filled"] = gaps.periods_computed
+    return result
 
 
 @shared_task(

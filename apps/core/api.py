@@ -8,6 +8,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +17,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from apps.core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
+
+
+# The database restarting, failing over or refusing connections: worth a retry.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc) -> Response:
+    """Answer 503 with Retry-After: the database cannot be reached right now."""
+    logger.error("Database unavailable: %s", exc)
+    response = Response(
+        error_body(
+            "service_unavailable",
+            "The database is unavailable right now; try again shortly.",
+        ),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -36,6 +56,8 @@ def _flatten_detail(detail) -> str:
 
 def exception_handler(exc, context):
     """Turn any exception raised by a view into the one error shape."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable(exc)
     if isinstance(exc, InvalidInput):
         return Response(
             error_body("invalid", exc.message, exc.fields),

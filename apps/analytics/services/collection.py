@@ -218,16 +218,20 @@ def _store_quality(period: Period, accuracy: dict) -> tuple[int, int]:
 
 
 def collected_period_starts(kind: str, periods: Sequence[Period]) -> set:
-    """Return the starts of periods already collected (one query for all of them)."""
-    # Every collected period has the organisation's engagement row, even at zero.
-    return set(
-        PerformanceMetric.objects.filter(
-            metric_type=MetricType.USER_ENGAGEMENT,
-            aggregation_period=kind,
-            user__isnull=True,
-            period_start__in=[p.start for p in periods],
-        ).values_list("period_start", flat=True)
-    )
+    """Return the starts of periods already collected (one query for all of them).
+
+    Every collected period has the organisation's engagement row, even at zero;
+    one collected while still in progress (`partial`) does not count: its figures
+    were not final.
+    """
+    rows = PerformanceMetric.objects.filter(
+        metric_type=MetricType.USER_ENGAGEMENT,
+        aggregation_period=kind,
+        user__isnull=True,
+        period_start__in=[p.start for p in periods],
+    ).values_list("period_start", "metadata")
+    # Filtered here: a negated JSON key lookup would also drop rows lacking the key.
+    return {start for start, metadata in rows if not metadata.get("partial")}
 
 
 def collect_metrics(

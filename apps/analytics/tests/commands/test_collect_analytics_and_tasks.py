@@ -1,5 +1,6 @@
 """The collect_analytics command and the Celery tasks: options, errors, idempotence."""
 
+import datetime as dt
 import io
 import os
 import re
@@ -14,7 +15,8 @@ from django.db import connection
 
 from apps.accounts.tests.factories import UserFactory
 from apps.analytics.models import MetricType, PerformanceMetric, SystemHealthMetric
-from apps.analytics.periods import last_complete_period
+from apps.analytics.periods import last_complete_period, periods_between
+from apps.analytics.services.collection import collect_metrics
 from apps.analytics.tasks import (
     collect_performance_metrics,
     collect_system_health_metrics,
@@ -171,13 +173,14 @@ def test_task_collects_the_last_complete_period_and_is_idempotent():
     rows = sorted(PerformanceMetric.objects.values_list("id", "user_id", "value"))
     second = collect_performance_metrics.delay("daily").get(timeout=60)
     assert first["periods_computed"] == second["periods_computed"] == [yesterday.label]
+    # The first run also filled the 7 days before, never collected; the second
+    # finds none missing.
+    assert len(first["gaps_filled"]) == 7 and second["gaps_filled"] == []
     assert (
         sorted(PerformanceMetric.objects.values_list("id", "user_id", "value")) == rows
     )
-    assert {(user_id, value) for _, user_id, value in rows} == {
-        (user.pk, 1.0),
-        (None, 1.0),
-    }
+    latest = PerformanceMetric.objects.filter(period_start=yesterday.start)
+    assert set(latest.values_list("user_id", "value")) == {(user.pk, 1.0), (None, 1.0)}
 
 
 def test_task_refuses_an_unknown_period():
@@ -231,3 +234,29 @@ def test_a_real_worker_collects_metrics_into_the_database(celery_worker_process)
     summary = collect_performance_metrics.delay("daily").get(timeout=120)
     assert summary["periods_computed"] == [last_complete_period("daily").label]
     assert PerformanceMetric.objects.get(user=user).value == 1
+
+
+def test_the_task_fills_a_day_a_lost_task_left_missing_and_a_partial_one():
+    user = UserFactory()
+    days = periods_between(
+        "daily",
+        last_complete_period("daily").start - dt.timedelta(days=7),
+        last_complete_period("daily").start,
+    )  # the 7 days the task looks back over, and yesterday
+    for period in days:
+        UserEngagementMetricFactory(user=user, timestamp=period.start)
+    collect_metrics(kind="daily", periods=days, force=True)
+    lost, partial = days[1], days[2]
+    PerformanceMetric.objects.filter(period_start=lost.start).delete()
+    PerformanceMetric.objects.filter(period_start=partial.start, user=None).update(
+        metadata={"partial": True}
+    )
+
+    result = collect_performance_metrics("daily")
+
+    assert result["gaps_filled"] == [lost.label, partial.label]
+    for period in (lost, partial):
+        org = PerformanceMetric.objects.get(
+            period_start=period.start, user=None, metric_type="user_engagement"
+        )
+        assert org.value == 1.0 and "partial" not in org.metadata
