@@ -318,9 +318,20 @@ class Report(TimeStampedModel):
         related_name="reports_about",
     )
     generated_at = models.DateTimeField(null=True, blank=True)
+    # What was asked for (type, period, scope, options), hashed: identical requests
+    # share one report, and at most one of them is being built at a time.
+    request_key = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=models.Q(status__in=["pending", "generating"])
+                & ~models.Q(request_key=""),
+                name="uniq_report_request_in_progress",
+            )
+        ]
         indexes = [
             models.Index(fields=["report_type", "period_start"]),
             models.Index(fields=["created_by", "created_at"]),

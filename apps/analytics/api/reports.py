@@ -86,7 +86,11 @@ class GenerateReportView(ReportScopedView):
         request=GenerateReportSerializer,
         responses={
             201: OpenApiResponse(ReportDetailSerializer, description="Built inline."),
-            202: OpenApiResponse(ReportSerializer, description="Queued; poll its URL."),
+            202: OpenApiResponse(
+                ReportSerializer,
+                description="Queued, or being built for an identical request; poll "
+                "its URL.",
+            ),
             **ERRORS,
         },
     )
@@ -108,7 +112,8 @@ class GenerateReportView(ReportScopedView):
             force=data["force"],
             dispatch=Dispatch.AUTO,
         )
-        if report.status == ReportStatus.PENDING:  # queued for a worker
+        if report.status in (ReportStatus.PENDING, ReportStatus.GENERATING):
+            # Queued for a worker, or already being built for an identical request.
             body = ReportSerializer(report, context={"request": request}).data
             return Response(body, status=status.HTTP_202_ACCEPTED)
         body = ReportDetailSerializer(report, context={"request": request}).data

@@ -9,12 +9,14 @@ error recorded; its `parameters` hold all a builder needs.
 """
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import time
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.scope import Scope
@@ -42,6 +44,22 @@ class Dispatch:
     INLINE = "inline"  # now, in this process
     QUEUE = "queue"  # on a worker, once the transaction commits
     AUTO = "auto"  # inline for INLINE_TYPES, queued for the rest
+
+
+ACTIVE_STATUSES = [ReportStatus.PENDING, ReportStatus.GENERATING]
+# Longer than any build may run (the tasks' hard time limit): past it, a report
+# still pending or generating was abandoned.
+ABANDONED_AFTER = dt.timedelta(minutes=30)
+
+
+def request_key(report_type, start, end, scope: Scope, extra) -> str:
+    """Identify a request: the same type, period, scope and options."""
+    payload = json.dumps(
+        [report_type, start.isoformat(), end.isoformat(), scope.key, extra or {}],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
 
 
 class ReportGenerationFailed(RuntimeError):
@@ -170,19 +188,18 @@ class ReportingService:
 
     # -- reuse, creation and building ---------------------------------------------
 
-    def find_existing(self, report_type, start, end, scope: Scope):
-        """Return the completed report of this type, period and scope, if any."""
-        return (
-            Report.objects.filter(
-                report_type=report_type,
-                period_start=start,
-                period_end=end,
-                status=ReportStatus.COMPLETED,
-                parameters__scope_key=scope.key,
-            )
-            .order_by("-generated_at")
-            .first()
-        )
+    def find_existing(self, key: str) -> tuple[Report | None, Report | None]:
+        """Return (the latest completed report, the one being built) of a request
+        key, in one query."""
+        completed = active = None
+        for report in Report.objects.filter(
+            request_key=key, status__in=[ReportStatus.COMPLETED, *ACTIVE_STATUSES]
+        ).order_by("-created_at"):
+            if report.status == ReportStatus.COMPLETED:
+                completed = completed or report
+            else:
+                active = active or report
+        return completed, active
 
     def prepare(
         self,
@@ -196,25 +213,48 @@ class ReportingService:
         extra=None,
         force=False,
     ) -> Report:
-        """Return the completed report for this type, period and scope, or a new
-        pending one; `reused` on the result tells which."""
-        if not force and (found := self.find_existing(report_type, start, end, scope)):
-            found.reused = True
-            return found
-        report = Report.objects.create(
-            report_type=report_type,
-            title=f"{ReportType(report_type).label} ({scope.label})",
-            period_start=start,
-            period_end=end,
-            created_by_id=created_by_id,
-            subject_user=subject_user,
-            parameters={
-                "scope": scope.as_dict(),
-                "scope_key": scope.key,
-                **(extra or {}),
-            },
-        )
-        report.reused = False
+        """Return the report for this request: the completed one (unless `force`),
+        the one being built (identical concurrent requests share it), or a new
+        pending one; `reused` on the result tells whether it is new."""
+        key = request_key(report_type, start, end, scope, extra)
+        completed, active = self.find_existing(key)
+        found = self._unless_abandoned(active) or (None if force else completed)
+        if found is None:
+            try:
+                with transaction.atomic():
+                    found = Report.objects.create(
+                        report_type=report_type,
+                        title=f"{ReportType(report_type).label} ({scope.label})",
+                        period_start=start,
+                        period_end=end,
+                        created_by_id=created_by_id,
+                        subject_user=subject_user,
+                        request_key=key,
+                        parameters={
+                            "scope": scope.as_dict(),
+                            "scope_key": scope.key,
+                            **(extra or {}),
+                        },
+                    )
+            except IntegrityError:  # an identical request created it just now
+                found = self.find_existing(key)[1]
+                if found is None:
+                    raise
+            else:
+                found.reused = False
+                return found
+        found.reused = True
+        return found
+
+    def _unless_abandoned(self, report: Report | None) -> Report | None:
+        """Return a report being built, or None (failing it) if it was abandoned."""
+        if report is not None and report.updated_at < timezone.now() - ABANDONED_AFTER:
+            # Its builder died (a killed web process; a worker would have retried).
+            Report.objects.filter(pk=report.pk, status__in=ACTIVE_STATUSES).update(
+                status=ReportStatus.FAILED,
+                error="Abandoned: its build did not finish; requested again.",
+            )
+            return None
         return report
 
     def queue(self, report: Report) -> None:

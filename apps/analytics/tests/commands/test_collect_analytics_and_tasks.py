@@ -219,10 +219,13 @@ def test_two_concurrent_collections_never_duplicate_a_row():
     for thread in threads:
         thread.join()
     assert errors == []
-    assert (
-        PerformanceMetric.objects.filter(metric_type=MetricType.USER_ENGAGEMENT).count()
-        == 6
+    engagement = PerformanceMetric.objects.filter(
+        metric_type=MetricType.USER_ENGAGEMENT
     )
+    yesterday = last_complete_period("daily").start
+    assert engagement.filter(period_start=yesterday).count() == 6  # 5 users, org
+    # The 7 days before were filled once each (the organisation's row).
+    assert engagement.exclude(period_start=yesterday).count() == 7
 
 
 @pytest.mark.django_db(transaction=True)

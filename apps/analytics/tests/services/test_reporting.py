@@ -1,9 +1,11 @@
 """ReportingService: report contents on hand-built data, and the report lifecycle."""
 
 import datetime as dt
+import threading
 import types
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import Role
@@ -381,3 +383,66 @@ def test_managers_see_organisation_figures_but_not_other_teams_users(week_data):
     assert teams_report.report_data["scope"]["kind"] == "team"
     assert can_view_report(manager, teams_report)
     assert not can_view_report(ann, teams_report)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers"
+)
+@pytest.mark.django_db(transaction=True)
+def test_identical_concurrent_requests_yield_one_report(day_data):
+    rep = day_data
+    errors, reports = [], []
+
+    def request():
+        try:
+            reports.append(
+                service.generate_daily_summary_report(dt.date(2026, 11, 10), rep).pk
+            )
+        except Exception as exc:  # collected to fail the test, not to hide it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Report.objects.count() == 1 and set(reports) == {Report.objects.get().pk}
+
+
+def test_a_request_identical_to_one_being_built_shares_it_even_forced(day_data):
+    first = service.generate_daily_summary_report(dt.date(2026, 11, 10), day_data)
+    Report.objects.filter(pk=first.pk).update(status=ReportStatus.GENERATING)
+    again = service.generate_daily_summary_report(
+        dt.date(2026, 11, 10), day_data, force=True
+    )
+    assert (again.pk, again.reused) == (first.pk, True)
+    assert Report.objects.count() == 1
+
+
+def test_a_report_abandoned_mid_build_is_failed_and_built_again(day_data):
+    first = service.generate_daily_summary_report(dt.date(2026, 11, 10), day_data)
+    Report.objects.filter(pk=first.pk).update(
+        status=ReportStatus.GENERATING,
+        updated_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    again = service.generate_daily_summary_report(dt.date(2026, 11, 10), day_data)
+    first.refresh_from_db()
+    assert first.status == ReportStatus.FAILED and "Abandoned" in first.error
+    assert again.pk != first.pk and again.status == ReportStatus.COMPLETED
+
+
+@pytest.mark.usefixtures("week_data")
+def test_custom_reports_with_other_options_are_not_reused():
+    one = service.generate_custom_report(
+        start=local("2026-11-09"), end=local("2026-11-16"), metrics=["crm_sync_success"]
+    )
+    other = service.generate_custom_report(
+        start=local("2026-11-09"), end=local("2026-11-16"), metrics=["user_engagement"]
+    )
+    same = service.generate_custom_report(
+        start=local("2026-11-09"), end=local("2026-11-16"), metrics=["crm_sync_success"]
+    )
+    assert other.pk != one.pk and same.pk == one.pk
