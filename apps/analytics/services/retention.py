@@ -5,9 +5,9 @@ it forever). The cutoff is the local midnight that many days before today, so a
 day's rows go together and nothing younger than the setting is ever removed.
 
 Rows go in batches of BATCH_SIZE, each its own short transaction: the locks last
-one batch, memory holds one batch of ids, and a run cut short (a time limit, the
-database restarting) has kept what it committed; the next run carries on. A run
-removes only rows older than the cutoff, so running it again removes nothing.
+one batch, memory stays flat, and a run cut short (a time limit, the database
+restarting) has kept what it committed; the next run carries on. A run removes
+only rows older than the cutoff, so running it again removes nothing.
 """
 
 import datetime as dt
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.analytics.models import (
@@ -256,43 +257,57 @@ def _leads_an_index(model: type[models.Model], name: str) -> bool:
 def _delete_in_batches(rule: RetentionRule, result: TableCleanup) -> None:
     """Delete the old rows BATCH_SIZE at a time, each batch committed on its own.
 
-    Each batch's ids are selected by walking an index from where the previous batch
-    stopped (keyset, never OFFSET), so the run passes over the old rows once: by the
-    date column when it leads an index, otherwise by primary key.
+    A batch is a range of an index: the old rows from where the previous batch
+    stopped up to the BATCH_SIZE-th one after it, in key order (the walk never
+    restarts from the oldest row). The key is (date, pk) when the date column leads
+    an index, else the primary key. Deleting a key range rather than a list of ids
+    keeps each DELETE one short statement over neighbouring rows (several times
+    faster on PostgreSQL), and memory holds one key, not a batch of ids.
     """
     model, date = rule.model, rule.date_field
     by_date = _leads_an_index(model, date)
-    order = (date, "pk") if by_date else ("pk",)
-    old = _old_rows(rule, result.cutoff).order_by(*order).values_list("pk", date)
-    label = model._meta.label
-    resume = {}
+    keys = (date, "pk") if by_date else ("pk",)
+    old = _old_rows(rule, result.cutoff)
+    resume = Q()
     while True:
         size = BATCH_SIZE  # read per batch, so tests can make it tiny
-        batch = list(old.filter(**resume)[:size])
-        if not batch:
-            break
-        with transaction.atomic():
-            # Only the ids are loaded when a cascade makes Django fetch the rows
-            # (reports), not their report_data.
-            _, deleted = (
-                model._default_manager.filter(pk__in=[pk for pk, _ in batch])
-                .only("pk")
-                .delete()
+        pending = old.filter(resume)
+        # The last row of this batch, in key order; none when fewer rows are left.
+        edge = pending.order_by(*keys).values_list(*keys)[size - 1 : size].first()
+        if edge is None:
+            _delete_batch(rule, result, pending)
+            return
+        if by_date:
+            edge_date, edge_pk = edge
+            upto = Q(**{f"{date}__lt": edge_date}) | Q(
+                **{date: edge_date, "pk__lte": edge_pk}
             )
-        result.batches += 1
-        for name, count in deleted.items():
-            if name == label:
-                result.removed += count
-            elif count:
-                result.cascaded[name] = result.cascaded.get(name, 0) + count
-        logger.debug(
-            "Retention %s: batch %d, %d rows", rule.table, result.batches, len(batch)
-        )
-        if len(batch) < size:
-            break
-        last_pk, last_date = batch[-1]
-        # `>=` on the date: rows sharing the last date may not all have fit.
-        resume = {f"{date}__gte": last_date} if by_date else {"pk__gt": last_pk}
+            # `>=`: rows sharing the edge's date but past its pk are still to come.
+            resume = Q(**{f"{date}__gte": edge_date})
+        else:
+            (edge_pk,) = edge
+            upto = Q(pk__lte=edge_pk)
+            resume = Q(pk__gt=edge_pk)
+        _delete_batch(rule, result, pending.filter(upto))
+
+
+def _delete_batch(
+    rule: RetentionRule, result: TableCleanup, rows: models.QuerySet
+) -> None:
+    with transaction.atomic():
+        # Only the ids are loaded when a cascade makes Django fetch the rows
+        # (reports), not their report_data.
+        _, deleted = rows.only("pk").delete()
+    label = rule.model._meta.label
+    removed = deleted.get(label, 0)
+    if not removed:
+        return
+    result.batches += 1
+    result.removed += removed
+    for name, count in deleted.items():
+        if name != label and count:
+            result.cascaded[name] = result.cascaded.get(name, 0) + count
+    logger.debug("Retention %s: batch %d, %d rows", rule.table, result.batches, removed)
 
 
 def _log_table(result: TableCleanup, dry_run: bool) -> None:

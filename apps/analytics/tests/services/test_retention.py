@@ -359,3 +359,18 @@ def test_tables_narrow_the_run_and_unknown_ones_are_refused():
     assert len(remaining("system_health")) == len(remaining("reports")) == 4
     with pytest.raises(ValueError, match="unknown table"):
         run(tables=["meetings"])
+
+
+def test_batches_walk_the_date_where_an_index_leads_with_it_else_the_primary_key():
+    walks_date = {
+        rule.table: retention._leads_an_index(rule.model, rule.date_field)
+        for rule in retention.RULES
+    }
+    assert walks_date == {
+        "engagement": True,
+        "data_quality": True,
+        "system_health": True,
+        "performance": False,  # period_end has no index: a date walk would sort
+        "reports": True,
+        "audit_log": True,
+    }
