@@ -235,6 +235,15 @@ ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 m
 # Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# How long the other tables are kept (days; 0 keeps forever, as it does for the raw
+# data above): the audit trail, the aggregated metric rows and the stored reports.
+ANALYTICS_AUDIT_RETENTION_DAYS = env.int("ANALYTICS_AUDIT_RETENTION_DAYS", default=365)
+ANALYTICS_METRICS_RETENTION_DAYS = env.int(
+    "ANALYTICS_METRICS_RETENTION_DAYS", default=730
+)
+ANALYTICS_REPORT_RETENTION_DAYS = env.int(
+    "ANALYTICS_REPORT_RETENTION_DAYS", default=365
+)
 # The scheduled collector fills periods missing from the last N days (lost tasks).
 ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(

@@ -20,6 +20,7 @@ from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
 from apps.analytics.services.report_requests import PERIOD_OF
 from apps.analytics.services.reporting import ReportingService, run_scheduled_report
+from apps.analytics.services.retention import cleanup_old_data
 
 logger = logging.getLogger(__name__)
 
@@ -161,3 +162,23 @@ def build_report(report_id: str) -> dict:
     if report.status in (ReportStatus.PENDING, ReportStatus.GENERATING):
         ReportingService().build(report)
     return {"report_id": report_id, "status": report.status}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    # Under RabbitMQ's 30-minute delivery acknowledgement timeout (acks_late). A run
+    # cut short keeps the batches it committed; the next one carries on.
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def cleanup_old_analytics_data(self, dry_run: bool = False) -> dict:
+    """Delete analytics rows older than their retention settings (beat: weekly).
+
+    Idempotent: a second run finds nothing older than the cutoffs left to remove.
+    """
+    summary = cleanup_old_data(method="TASK", path=self.name, dry_run=dry_run)
+    return summary.as_dict()

@@ -125,3 +125,27 @@ def test_unknown_environment_name_is_refused():
     result = run_python(PRINT_SETTINGS, DJANGO_ENV="staging")
     assert result.returncode != 0
     assert "DJANGO_ENV must be local, test or production" in result.stderr
+
+
+PRINT_BEAT_TASKS = """
+import json, django
+from django.conf import settings
+django.setup()
+from config.celery import app
+app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+print(json.dumps({
+    "scheduled": sorted({e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}),
+    "registered": sorted(app.tasks),
+}))
+"""
+
+
+def test_every_task_beat_schedules_is_registered_with_the_celery_app():
+    # A fresh interpreter: in this one, other tests have imported the task modules
+    # already, which a worker cannot count on.
+    result = run_python(PRINT_BEAT_TASKS)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    unregistered = set(seen["scheduled"]) - set(seen["registered"])
+    assert unregistered == set()
+    assert "apps.analytics.tasks.cleanup_old_analytics_data" in seen["scheduled"]
