@@ -102,6 +102,33 @@ TEMPLATES = [
     },
 ]
 
+# --- HTTPS and browser protections ---------------------------------------------------
+# Production defaults pass `manage.py check --deploy` with no warning; outside
+# production they stay off, so `make run` serves plain http://127.0.0.1:8000.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# Trust X-Forwarded-Proto only when told so: a client could send the header itself
+# unless a TLS-terminating proxy in front of the app always sets (or strips) it.
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+# Preloading is hard to undo, so it is the operator's decision (hstspreload.org asks
+# projects not to turn it on by default); check --deploy's reminder is silenced
+# while it is deliberately off.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=IS_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Django's defaults, spelled out because the deploy check relies on them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 # --- Database: SQLite file by default, PostgreSQL through DATABASE_URL -------------
 DATABASES = {
     "default": env.db_url(
@@ -202,6 +229,7 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meeting Intelligence Analytics API",
     "DESCRIPTION": (
@@ -211,6 +239,13 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page: open outside production, login in production
+    # unless API_DOCS_PUBLIC=true (read once, when the views are imported).
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny"
+        if API_DOCS_PUBLIC
+        else "rest_framework.permissions.IsAuthenticated"
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from our own static files: the docs work offline too.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -316,9 +351,3 @@ LOGGING = {
         "django": {"level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     },
 }
-
-if IS_PRODUCTION:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
