@@ -8,7 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.views import home
 
-api_docs = SpectacularSwaggerView.as_view(url_name="schema")
+# The same Swagger UI page with nonces on its inline style and script (CSP).
+api_docs = SpectacularSwaggerView.as_view(
+    url_name="schema", template_name="core/api_docs.html"
+)
 if not settings.API_DOCS_PUBLIC:
     # A visitor is sent to log in rather than shown a bare 401 (the schema itself
     # answers 401 through SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
