@@ -1,10 +1,21 @@
 """URL configuration: admin, the versioned API, its docs, home and report pages."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.views import home
+
+# The same Swagger UI page with nonces on its inline style and script (CSP).
+api_docs = SpectacularSwaggerView.as_view(
+    url_name="schema", template_name="core/api_docs.html"
+)
+if not settings.API_DOCS_PUBLIC:
+    # A visitor is sent to log in rather than shown a bare 401 (the schema itself
+    # answers 401 through SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
+    api_docs = login_required(api_docs)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -12,11 +23,7 @@ urlpatterns = [
     path("api/v1/auth/", include("apps.accounts.urls")),
     path("api/v1/analytics/", include("apps.analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
-        name="api-docs",
-    ),
+    path("api/docs/", api_docs, name="api-docs"),
     path("", include("apps.analytics.urls")),
 ]
 

@@ -149,3 +149,203 @@ def test_every_task_beat_schedules_is_registered_with_the_celery_app():
     unregistered = set(seen["scheduled"]) - set(seen["registered"])
     assert unregistered == set()
     assert "apps.analytics.tasks.cleanup_old_analytics_data" in seen["scheduled"]
+
+
+# --- Production: HTTPS, browser protections, closed docs -----------------------------
+
+# A key that passes the deploy check (50+ characters, many distinct ones).
+PRODUCTION_KEY = "k3Jq9vT2wLx8RmZp5Yc7Nd4Hb6Gf1Se0Ua-Vt_Wr!Qo@Pi#Mn$zE"
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+    "DJANGO_ALLOWED_HOSTS": "analytics.example.com",
+}
+
+PRINT_SECURITY = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
+    "hsts_seconds": settings.SECURE_HSTS_SECONDS,
+    "hsts_subdomains": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "hsts_preload": settings.SECURE_HSTS_PRELOAD,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "docs_public": settings.API_DOCS_PUBLIC,
+}))
+"""
+
+# Requests through the test client, as a browser would make them in production.
+PRINT_RESPONSES = """
+import json, django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="analytics.example.com")
+def answer(path, **extra):
+    response = client.get(path, **extra)
+    return [
+        response.status_code,
+        response.headers.get("Location"),
+        response.headers.get("Strict-Transport-Security"),
+    ]
+print(json.dumps({
+    "plain_http": answer("/"),
+    "https": answer("/", secure=True),
+    "forwarded_https": answer("/", HTTP_X_FORWARDED_PROTO="https"),
+}))
+"""
+
+# The schema and docs for an anonymous visitor (no database needed)...
+ANONYMOUS_DOCS = """
+import json, django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="analytics.example.com")
+def answers():
+    schema = client.get("/api/schema/", secure=True)
+    docs = client.get("/api/docs/", secure=True)
+    return [schema.status_code, docs.status_code, docs.headers.get("Location")]
+anonymous = answers()
+"""
+PRINT_ANONYMOUS_DOCS = ANONYMOUS_DOCS + "print(json.dumps(anonymous))"
+# ...then for a signed-in user.
+PRINT_DOCS_ACCESS = (
+    ANONYMOUS_DOCS
+    + """
+from django.core.management import call_command
+from apps.accounts.models import User
+call_command("migrate", verbosity=0)
+client.force_login(User.objects.create_user("reader"))
+print(json.dumps({"anonymous": anonymous, "signed_in": answers()}))
+"""
+)
+
+
+def run_manage(*args: str, **env_vars: str) -> subprocess.CompletedProcess:
+    """Run manage.py with only the given environment."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_ENV_FILE": "/nonexistent/.env",
+            **env_vars,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_passes_the_deploy_check_with_no_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    # HSTS preload stays the operator's decision: its reminder is the one silenced.
+    assert result.stdout.strip() == "System check identified no issues (1 silenced)."
+    assert result.stderr == ""
+
+
+def test_production_with_hsts_preload_passes_the_deploy_check_silencing_nothing():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECURE_HSTS_PRELOAD="true",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_the_deploy_check_notices_a_protection_turned_off():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_HSTS_SECONDS="0",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 1
+    assert "security.W004" in result.stderr  # HSTS
+    assert "security.W008" in result.stderr  # SSL redirect
+
+
+def test_production_defaults_are_https_only():
+    result = run_python(PRINT_SECURITY, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "ssl_redirect": True,
+        "proxy_header": None,
+        "hsts_seconds": 31_536_000,
+        "hsts_subdomains": True,
+        "hsts_preload": False,
+        "session_cookie_secure": True,
+        "csrf_cookie_secure": True,
+        "docs_public": False,
+    }
+
+
+def test_the_embedded_default_serves_plain_http_with_public_docs():
+    result = run_python(PRINT_SECURITY)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "ssl_redirect": False,
+        "proxy_header": None,
+        "hsts_seconds": 0,
+        "hsts_subdomains": True,
+        "hsts_preload": False,
+        "session_cookie_secure": False,
+        "csrf_cookie_secure": False,
+        "docs_public": True,
+    }
+
+
+def test_production_redirects_to_https_and_sends_hsts():
+    result = run_python(PRINT_RESPONSES, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["plain_http"] == [301, "https://analytics.example.com/", None]
+    assert seen["https"] == [200, None, "max-age=31536000; includeSubDomains"]
+    # Not behind a TLS proxy, a client's own X-Forwarded-Proto is not believed.
+    assert seen["forwarded_https"] == [301, "https://analytics.example.com/", None]
+
+
+def test_behind_a_tls_proxy_its_forwarded_proto_counts_as_https():
+    result = run_python(PRINT_RESPONSES, DJANGO_BEHIND_TLS_PROXY="true", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["forwarded_https"] == [200, None, "max-age=31536000; includeSubDomains"]
+    assert seen["plain_http"][:2] == [301, "https://analytics.example.com/"]
+
+
+def test_production_schema_and_docs_need_a_login():
+    result = run_python(
+        PRINT_DOCS_ACCESS, DATABASE_URL="sqlite://:memory:", **PRODUCTION
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        # The schema answers 401; a person opening the docs is sent to log in.
+        "anonymous": [401, 302, "/admin/login/?next=/api/docs/"],
+        "signed_in": [200, 200, None],
+    }
+
+
+def test_production_schema_and_docs_can_be_opened_to_everyone():
+    result = run_python(PRINT_ANONYMOUS_DOCS, API_DOCS_PUBLIC="true", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [200, 200, None]

@@ -4,6 +4,7 @@ import argparse
 import time
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -14,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Create demo teams, users (password 'demo') and --days of meetings, "
         "debriefings, CRM and analytics history. Does nothing when the database "
-        "already has data, unless --reset is given."
+        "already has data, unless --reset is given. Refuses to run when "
+        "DJANGO_ENV=production."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +41,13 @@ class Command(BaseCommand):
         parser.add_argument("--end", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
+        # Demo logins with a published password (and --reset's deletions) have no
+        # place in a real deployment, whatever the options say.
+        if settings.DJANGO_ENV == "production":
+            raise CommandError(
+                "seed_demo does not run when DJANGO_ENV=production: it would create "
+                "the demo logins with a well-known password."
+            )
         started = time.monotonic()
         now = _parse_end(options["end"]) if options["end"] else timezone.now()
         try:
