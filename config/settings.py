@@ -203,6 +203,12 @@ REST_FRAMEWORK = {
 }
 # API tokens (stored hashed) expire this many hours after they are issued.
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
+# Failed logins (API token endpoint and admin form) counted in the cache: once a
+# username or a client address reaches its limit, its logins are refused with 429
+# for LOGIN_LOCKOUT_MINUTES, even with the right password.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meeting Intelligence Analytics API",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from apps.accounts.forms import ThrottledAdminAuthenticationForm
 from apps.accounts.models import AccessToken, Team, User
 from apps.core.audit import record
 from apps.core.models import AuditAction
@@ -24,6 +25,10 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("Analytics access", {"fields": ["role", "team"]}),
     ]
+
+
+# The admin's login goes through the same throttle and audit as the API's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(AccessToken)

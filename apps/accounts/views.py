@@ -1,6 +1,5 @@
 """Authentication edges: obtain a token, revoke it, and say who the caller is."""
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -8,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.authentication import HashedTokenAuthentication
+from apps.accounts.login import log_in
 from apps.accounts.serializers import (
     MeSerializer,
     TokenRequestSerializer,
@@ -29,22 +29,31 @@ class ObtainTokenView(APIView):
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Wrong username or password."),
+            429: OpenApiResponse(
+                description="Too many failed logins for this username or address; "
+                "`Retry-After` says when to try again."
+            ),
         },
         auth=[],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request=request,
+        result = log_in(
+            request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
-        if user is None:
+        if result.retry_after is not None:
+            raise exceptions.Throttled(
+                wait=result.retry_after,
+                detail="Too many failed logins for this username or address.",
+            )
+        if result.user is None:
             raise exceptions.ValidationError(
                 {"password": ["Unable to log in with the username and password given."]}
             )
-        token, key = issue_token(user=user)
+        token, key = issue_token(user=result.user)
         return Response({"token": key, "expires_at": token.expires_at})
 
 
