@@ -110,14 +110,7 @@ def main() -> None:
     manage("migrate", "--noinput")
     manage("seed_demo", "--reset")
     manage("collect_analytics", "--period", "daily", "--days-back", "90")
-    token = manage(
-        "shell",
-        "-c",
-        "from rest_framework.authtoken.models import Token;"
-        "from apps.accounts.models import User;"
-        "print(Token.objects.get_or_create(user=User.objects.get(username='manager'))"
-        "[0].key)",
-    ).split()[-1]
+    token = manage("create_api_token", "manager", "--name", "bench").split()[-1]
     server = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv/bin/gunicorn"),

@@ -18,11 +18,14 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(
+        max_length=User._meta.get_field("username").max_length
+    )
     password = serializers.CharField(
         style={"input_type": "password"}, trim_whitespace=False
     )
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once; only its hash is stored.")
+    expires_at = serializers.DateTimeField()
