@@ -194,6 +194,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # DRF's defaults, with a JSON parser that bounds nesting (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Only views that name a throttle_scope are throttled (tracking and export).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -202,6 +208,12 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# The largest request body read into memory; a larger one answers 413. It holds
+# the largest legitimate request, a full tracking batch: MAX_BATCH_EVENTS events of
+# at most MAX_EVENT_BYTES (apps/analytics/limits.py, 1000 x 8 KiB), with room to
+# spare; a test sends that batch. A proxy in front must let 8 MiB through.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meeting Intelligence Analytics API",
     "DESCRIPTION": (
