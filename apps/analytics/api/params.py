@@ -3,15 +3,23 @@
 import django_filters
 from django import forms
 
-from apps.analytics.limits import day_range_error
+from apps.analytics.limits import day_bounds_error, day_range_error
 from apps.analytics.periods import days_filter
 
 
 class DateRangeForm(forms.Form):
-    """Refuse inverted and over-long date ranges, naming the field."""
+    """Refuse dates out of bounds and inverted or over-long ranges, naming the field.
+
+    The form of every list filter and of the export, so each date they take is
+    checked here.
+    """
 
     def clean(self):
         data = super().clean()
+        for name in ("start_date", "end_date"):
+            value = data.get(name)
+            if value is not None and (error := day_bounds_error(value, name)):
+                self.add_error(name, error)  # also drops it from cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and (error := day_range_error(start, end)):
             self.add_error("end_date", error)

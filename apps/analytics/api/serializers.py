@@ -174,7 +174,11 @@ class ReportDetailSerializer(ReportSerializer):
 
 
 class GenerateReportSerializer(serializers.Serializer):
-    """What to report on; which fields apply depends on `report_type`."""
+    """What to report on; which fields apply depends on `report_type`.
+
+    Dates run from 2000-01-01 to a year ahead (limits.day_bounds_error, checked by
+    the service with the rest of the request).
+    """
 
     report_type = serializers.ChoiceField(choices=ReportType.choices)
     date = serializers.DateField(
