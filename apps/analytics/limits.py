@@ -33,6 +33,8 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 # Days after today a date input may name: a filter may end ahead, but the day after
 # 9999-12-31 does not exist.
 MAX_FUTURE_DAYS = 366
+# The largest id a database column holds (BigAutoField); a larger one is no id.
+MAX_ID = 2**63 - 1
 
 
 def day_range_error(first: dt.date, last: dt.date) -> str | None:

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from apps.analytics.limits import day_bounds_error, day_range_error
+from apps.analytics.limits import MAX_ID, day_bounds_error, day_range_error
 from apps.analytics.periods import days_filter
 
 
@@ -36,6 +36,15 @@ class DateRangeFilterSet(django_filters.FilterSet):
     class Meta:
         form = DateRangeForm
         fields: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in self.filters.values():
+            if isinstance(number, django_filters.NumberFilter):
+                # The number filters of these lists match ids (`user`): whole numbers
+                # a column holds. 1.5 matched user 1, and an id beyond MAX_ID was a
+                # 500 from the database driver.
+                number.extra.update(decimal_places=0, max_value=MAX_ID)
 
     def filter_start(self, queryset, name, value):
         return queryset.filter(days_filter(self.date_field, first=value))
