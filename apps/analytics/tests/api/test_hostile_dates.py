@@ -158,3 +158,16 @@ def test_an_event_just_within_the_age_limit_is_stored(org):
     )
     assert response.status_code == 201
     assert UserEngagementMetric.objects.get().timestamp == moment
+
+
+def test_an_offset_postgresql_does_not_know_is_stored_as_its_instant(org):
+    # +23:59 is valid ISO 8601 but beyond PostgreSQL's offsets: it was a 500 there.
+    moment = (timezone.now() - dt.timedelta(days=1)).replace(microsecond=0)
+    offset = dt.timezone(dt.timedelta(hours=23, minutes=59))
+    response = as_user(org["member"]).post(
+        API + "track-engagement/",
+        event(timestamp=moment.astimezone(offset).isoformat()),
+        format="json",
+    )
+    assert response.status_code == 201
+    assert UserEngagementMetric.objects.get().timestamp == moment
