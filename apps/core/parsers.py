@@ -24,16 +24,19 @@ MAX_JSON_DEPTH = 32
 
 def nests_deeper_than(data, limit: int) -> bool:
     """Tell whether arrays and objects in `data` nest more than `limit` levels."""
-    # Iterative, since the point is not to recurse: (container, its level) pairs.
-    pending = [(data, 1)] if isinstance(data, dict | list) else []
-    while pending:
-        node, level = pending.pop()
-        if level > limit:
+    # Level by level, not recursively (the point is not to recurse), and with list
+    # comprehensions: 8 MiB of empty arrays take 0.4 s, less than parsing them.
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
             return True
-        children = node.values() if isinstance(node, dict) else node
-        pending.extend(
-            (child, level + 1) for child in children if isinstance(child, dict | list)
-        )
+        below = []
+        for node in level:
+            children = node.values() if isinstance(node, dict) else node
+            below += [child for child in children if isinstance(child, dict | list)]
+        level = below
     return False
 
 
