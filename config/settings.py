@@ -253,6 +253,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # DRF's defaults, with a JSON parser that bounds nesting (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Only views that name a throttle_scope are throttled (tracking and export).
     # Failing open: with Redis down, requests are let through (and stored), not 500s.
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.FailOpenScopedRateThrottle"],
@@ -271,6 +277,11 @@ API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# The largest request body read into memory; a larger one answers 413. It holds
+# the largest legitimate request, a full tracking batch: MAX_BATCH_EVENTS events of
+# at most MAX_EVENT_BYTES (apps/analytics/limits.py, 1000 x 8 KiB), with room to
+# spare; a test sends that batch. A proxy in front must let 8 MiB through.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meeting Intelligence Analytics API",

@@ -20,6 +20,25 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): a
+# session_id such as =HYPERLINK(...) would run when the export is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_text(text: str) -> str:
+    """Return text for a CSV cell that no spreadsheet runs as a formula.
+
+    OWASP's remedy: a leading single quote, which spreadsheets show as text. Only
+    for text cells: whether a cell is text is the caller's to say from its column,
+    since -3.5 in a number column is a number, not a formula.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _safe_or_none(value):
+    return None if value is None else csv_safe_text(value)
+
+
 class _Echo:
     """Hand back what csv.writer writes, so each row becomes a string to yield."""
 
@@ -40,13 +59,21 @@ def _csv_text(field: models.Field, zone) -> Callable | None:
         )
     if isinstance(field, models.BooleanField):
         return lambda value: None if value is None else str(value).lower()
+    if isinstance(field, models.CharField | models.TextField):
+        return _safe_or_none
+    # Numbers, ids and UUIDs: written as they are, never mistaken for formulas.
+    # JSON text starts with {, [, ", a letter or a digit, or "-" for a negative
+    # number, which a spreadsheet reads as that number.
     return None
 
 
 def csv_lines(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]
 ) -> Iterator[str]:
-    """Yield the header, then a CSV line per row: ISO times, JSON text, "" for None."""
+    """Yield the header, then a CSV line per row: ISO times, JSON text, "" for None.
+
+    Text columns go through csv_safe_text; the JSON writer keeps raw values.
+    """
     writer = csv.writer(_Echo(), lineterminator="\n")
     yield writer.writerow(columns)
     zone = timezone.get_current_timezone()

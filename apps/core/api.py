@@ -6,7 +6,14 @@ Every error answers `{"error": {"code": ..., "message": ..., "fields": {...}}}`;
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
@@ -17,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from apps.core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("django.security")
 
 
 # The database restarting, failing over or refusing connections: worth a retry.
@@ -54,6 +62,29 @@ def _flatten_detail(detail) -> str:
     return str(detail)
 
 
+def _refused_request(exc: SuspiciousOperation) -> Response:
+    """Answer a request Django refused to read (body too big, too many fields)."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            error_body(
+                "request_too_large", f"The request body is larger than {limit} bytes."
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response(
+            error_body("too_many_fields", str(exc)), status=status.HTTP_400_BAD_REQUEST
+        )
+    # Django answers any other SuspiciousOperation with a 400 as well; its message
+    # may quote the request, so it is logged (django.security), not sent back.
+    security_logger.warning("Refused request: %s", exc)
+    return Response(
+        error_body("bad_request", "The request was refused."),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 def exception_handler(exc, context):
     """Turn any exception raised by a view into the one error shape."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
@@ -63,6 +94,8 @@ def exception_handler(exc, context):
             error_body("invalid", exc.message, exc.fields),
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, SuspiciousOperation):
+        return _refused_request(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -89,6 +122,12 @@ def exception_handler(exc, context):
         fields = {key: value for key, value in detail.items()}
         message = "Invalid input. " + _flatten_detail(detail)
         response.data = error_body("invalid", message.strip(), fields)
+    elif isinstance(exc, exceptions.ParseError):
+        # An unreadable body is the body's fault as a whole: name it like that.
+        message = _flatten_detail(exc.detail)
+        response.data = error_body(
+            "parse_error", message, {"non_field_errors": [message]}
+        )
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"

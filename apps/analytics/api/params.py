@@ -3,15 +3,23 @@
 import django_filters
 from django import forms
 
-from apps.analytics.limits import day_range_error
+from apps.analytics.limits import MAX_ID, day_bounds_error, day_range_error
 from apps.analytics.periods import days_filter
 
 
 class DateRangeForm(forms.Form):
-    """Refuse inverted and over-long date ranges, naming the field."""
+    """Refuse dates out of bounds and inverted or over-long ranges, naming the field.
+
+    The form of every list filter and of the export, so each date they take is
+    checked here.
+    """
 
     def clean(self):
         data = super().clean()
+        for name in ("start_date", "end_date"):
+            value = data.get(name)
+            if value is not None and (error := day_bounds_error(value, name)):
+                self.add_error(name, error)  # also drops it from cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and (error := day_range_error(start, end)):
             self.add_error("end_date", error)
@@ -28,6 +36,15 @@ class DateRangeFilterSet(django_filters.FilterSet):
     class Meta:
         form = DateRangeForm
         fields: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in self.filters.values():
+            if isinstance(number, django_filters.NumberFilter):
+                # The number filters of these lists match ids (`user`): whole numbers
+                # a column holds. 1.5 matched user 1, and an id beyond MAX_ID was a
+                # 500 from the database driver.
+                number.extra.update(decimal_places=0, max_value=MAX_ID)
 
     def filter_start(self, queryset, name, value):
         return queryset.filter(days_filter(self.date_field, first=value))

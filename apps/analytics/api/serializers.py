@@ -7,10 +7,12 @@ from rest_framework import serializers
 from apps.analytics.limits import (
     MAX_DURATION_SECONDS,
     MAX_ENTITY_LENGTH,
+    MAX_ID,
     MAX_SESSION_ID_LENGTH,
 )
 from apps.analytics.models import (
     EngagementType,
+    MetricType,
     PerformanceMetric,
     Report,
     ReportType,
@@ -174,7 +176,11 @@ class ReportDetailSerializer(ReportSerializer):
 
 
 class GenerateReportSerializer(serializers.Serializer):
-    """What to report on; which fields apply depends on `report_type`."""
+    """What to report on; which fields apply depends on `report_type`.
+
+    Dates run from 2000-01-01 to a year ahead (limits.day_bounds_error, checked by
+    the service with the rest of the request).
+    """
 
     report_type = serializers.ChoiceField(choices=ReportType.choices)
     date = serializers.DateField(
@@ -189,15 +195,17 @@ class GenerateReportSerializer(serializers.Serializer):
     end_date = serializers.DateField(
         required=False, help_text="Last local day included; at most 366 days."
     )
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    user_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     user_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=500,
     )
     metrics = serializers.ListField(
-        child=serializers.ChoiceField(
-            choices=PerformanceMetric._meta.get_field("metric_type").choices
-        ),
+        child=serializers.ChoiceField(choices=MetricType.choices),
         required=False,
+        # Each metric once at most; a longer list is stored in the report for nothing.
+        max_length=len(MetricType.choices),
     )
     granularity = serializers.ChoiceField(
         choices=["hourly", "daily", "weekly", "monthly"], required=False

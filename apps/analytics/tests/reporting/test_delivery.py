@@ -23,6 +23,8 @@ from apps.analytics.tests.factories import UserEngagementMetricFactory
 
 pytestmark = pytest.mark.django_db
 RECIPIENTS = ["lead@example.com", "ops@example.com"]
+# A day ahead everywhere, yet within the dates inputs may name.
+SOON = (dt.date.today() + dt.timedelta(days=2)).isoformat()
 
 
 @pytest.fixture(autouse=True)
@@ -200,8 +202,17 @@ def test_command_emails_recipients_and_user_reports():
             "2026-11-27T10:30, not '31/12/2026'.",
         ),
         (
-            ["--report-type", "daily_summary", "--date", "2999-01-01"],
-            "--date: 2999-01-01 is in the future",
+            ["--report-type", "daily_summary", "--date", SOON],
+            f"--date: {SOON} is in the future",
+        ),
+        (
+            # Was an OverflowError, or a report for year 1.
+            ["--report-type", "weekly_performance", "--date", "0001-01-01"],
+            "--date: 0001-01-01 must be between 2000-01-01 and ",
+        ),
+        (
+            ["--report-type", "daily_summary", "--date", "9999-12-31T23:00-12:00"],
+            "--date: 9999-12-31T23:00-12:00 must be between 2000-01-01 and ",
         ),
         (
             ["--report-type", "user_activity"],
