@@ -15,6 +15,8 @@ class StandardPagination(PageNumberPagination):
         """Refuse a page that is not a whole number from 1 (400); past the end: 404."""
         raw = request.query_params.get(self.page_query_param)
         named_last = raw in self.last_page_strings
-        if raw is not None and not named_last and (not raw.isdigit() or int(raw) < 1):
+        # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+        whole = raw is not None and raw.isascii() and raw.isdigit()
+        if raw is not None and not named_last and (not whole or int(raw) < 1):
             raise ValidationError({"page": ["page must be a whole number from 1."]})
         return super().paginate_queryset(queryset, request, view)

@@ -12,7 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from apps.analytics.api.params import DateRangeFilterSet
-from apps.analytics.api.schema import ERRORS, NOT_FOUND, THROTTLED
+from apps.analytics.api.schema import ERRORS, NOT_FOUND, THROTTLED, TOO_LARGE
 from apps.analytics.api.serializers import (
     BatchResultSerializer,
     EngagementEventSerializer,
@@ -128,6 +128,7 @@ class TrackEngagementView(ScopedAPIView):
             ),
             **ERRORS,
             **THROTTLED,
+            **TOO_LARGE,
         },
         description=(
             "Send one event as the body, or up to "

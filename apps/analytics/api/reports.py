@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.accounts.scope import Scope
-from apps.analytics.api.schema import ERRORS, NOT_FOUND
+from apps.analytics.api.schema import ERRORS, NOT_FOUND, TOO_LARGE
 from apps.analytics.api.serializers import (
     GenerateReportSerializer,
     ReportDetailSerializer,
@@ -92,6 +92,7 @@ class GenerateReportView(ReportScopedView):
                 "its URL.",
             ),
             **ERRORS,
+            **TOO_LARGE,
         },
     )
     def post(self, request):

@@ -23,6 +23,14 @@ ERRORS = {
     ),
     401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
     403: OpenApiResponse(ErrorSerializer, description="The caller's role may not."),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="The database is unavailable, or the call cannot be recorded in "
+        "the audit log; retry after `Retry-After` seconds.",
+    ),
 }
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object.")}
 THROTTLED = {429: OpenApiResponse(ErrorSerializer, description="Too many requests.")}
+TOO_LARGE = {
+    413: OpenApiResponse(ErrorSerializer, description="The request body is too large.")
+}

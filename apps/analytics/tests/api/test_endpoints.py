@@ -440,3 +440,9 @@ def test_text_that_cannot_be_stored_is_a_400_naming_the_field(org, changes, fiel
     assert response.status_code == 400
     assert list(fields(response)["events"]["0"]) == [field]
     assert not UserEngagementMetric.objects.exists()
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_whole_ascii_number_is_a_400(org, page):
+    response = as_user(org["admin"]).get(API + "metrics/performance/", {"page": page})
+    assert response.status_code == 400 and list(fields(response)) == ["page"]
