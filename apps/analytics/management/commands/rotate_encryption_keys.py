@@ -50,8 +50,15 @@ class Command(OneLineErrorsCommand):
             label = self._label(model)
             total = model._base_manager.count()
 
-            def progress(done, label=label, total=total):
-                self.stdout.write(f"  {label}: {done.rows}/{total} rows")
+            shown = [0]  # tenths of the table reported so far
+
+            def progress(done, label=label, total=total, shown=shown):
+                # At most one line per tenth of the table: a million rows print
+                # ten lines, not a thousand.
+                tenths = done.rows * 10 // max(total, 1)
+                if tenths > shown[0] or done.rows >= total:
+                    shown[0] = tenths
+                    self.stdout.write(f"  {label}: {done.rows}/{total} rows")
 
             try:
                 result = rotate_model(
