@@ -7,10 +7,14 @@ real Celery workers. `DJANGO_ENV=production` refuses to start insecurely.
 Every variable is documented in `.env.example`.
 """
 
+import base64
+import hashlib
+import hmac
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -330,6 +334,47 @@ ANALYTICS_REPORT_RETENTION_DAYS = env.int(
 ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
+)
+
+
+# --- Encryption at rest (apps/core/encryption.py) -------------------------------------
+def _derived_key(purpose: str) -> bytes:
+    """Return 32 bytes derived from SECRET_KEY for one purpose (development only)."""
+    label = f"meeting-intelligence-analytics:{purpose}".encode()
+    return hmac.new(SECRET_KEY.encode(), label, hashlib.sha256).digest()
+
+
+# Comma-separated Fernet keys: the first encrypts, all decrypt (put a new key first,
+# run `manage.py rotate_encryption_keys`, then drop the old one).
+ANALYTICS_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in env.str("ANALYTICS_ENCRYPTION_KEYS", default="").split(",")
+    if key.strip()
+]
+if not ANALYTICS_ENCRYPTION_KEYS:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured(
+            "ANALYTICS_ENCRYPTION_KEYS must be set in production (comma-separated "
+            "Fernet keys; make one with `python -c 'from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())'`)."
+        )
+    # Development only: a key derived from SECRET_KEY, so local data stays readable.
+    ANALYTICS_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(_derived_key("encryption")).decode()
+    ]
+for _position, _key in enumerate(ANALYTICS_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"ANALYTICS_ENCRYPTION_KEYS: key {_position} is not a Fernet key "
+            "(32 url-safe base64-encoded bytes)."
+        ) from None
+# The HMAC key of blind indexes (report recipients are found and kept unique by
+# it). Default: derived from SECRET_KEY; after changing either, run
+# rotate_encryption_keys, which recomputes the hashes.
+ANALYTICS_HASH_KEY = env.str("ANALYTICS_HASH_KEY", default="") or (
+    _derived_key("blind-index").hex()
 )
 
 # Who receives the scheduled reports, and the address their links point to.

@@ -96,6 +96,7 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "report_type"]
-    search_fields = ["recipient", "last_error"]
+    # The recipient is encrypted: the database cannot search it.
+    search_fields = ["last_error"]
     raw_id_fields = ["report"]
     readonly_fields = ["claimed_at", "sent_at", "attempts", "last_error"]

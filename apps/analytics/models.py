@@ -3,9 +3,15 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 
+from apps.core.encryption import (
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 from apps.core.models import TimeStampedModel
 
 
@@ -115,7 +121,9 @@ class UserEngagementMetric(models.Model):
     duration_seconds = models.FloatField(null=True, blank=True)
     entity_type = models.CharField(max_length=64, blank=True)
     entity_id = models.CharField(max_length=64, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    # Client-supplied free text that can hold personal data: encrypted at rest, so
+    # it can be read but not queried by content.
+    metadata = EncryptedJSONField(default=dict, blank=True)
     # When it happened (the period it counts in), and when we stored it.
     timestamp = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -366,7 +374,10 @@ class ReportDelivery(TimeStampedModel):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     scope_key = models.TextField(default="organisation")
-    recipient = models.EmailField()
+    # An email address: encrypted at rest; found and kept unique by its keyed hash
+    # (`recipient=...` filters compare the hashes).
+    recipient = EncryptedTextField(validators=[validate_email])
+    recipient_hash = BlindIndexField(source="recipient")
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -385,7 +396,7 @@ class ReportDelivery(TimeStampedModel):
                     "period_start",
                     "period_end",
                     "scope_key",
-                    "recipient",
+                    "recipient_hash",
                 ],
                 name="uniq_report_delivery_scope",
             )

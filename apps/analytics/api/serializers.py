@@ -168,11 +168,12 @@ class ReportDetailSerializer(ReportSerializer):
         fields = [*ReportSerializer.Meta.fields, "report_data", "deliveries"]
 
     def get_deliveries(self, report) -> list[dict]:
-        return list(
-            report.deliveries.order_by("recipient").values(
-                "recipient", "status", "attempts", "last_error", "sent_at"
-            )
+        deliveries = report.deliveries.values(
+            "recipient", "status", "attempts", "last_error", "sent_at"
         )
+        # Sorted here: the database holds the recipients encrypted, and its order
+        # of the ciphertexts would be random.
+        return sorted(deliveries, key=lambda delivery: delivery["recipient"])
 
 
 class GenerateReportSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from apps.analytics.models import DeliveryStatus, ReportDelivery
 from apps.analytics.reporting.figures import format_value
 from apps.analytics.reporting.render_csv import report_csv, report_filename
 from apps.analytics.reporting.render_html import render_email_html
+from apps.core.encryption import blind_index
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +96,15 @@ def deliver_report(report, recipients, *, resend=False) -> DeliverySummary:
     scope; `resend` sends it again to those who already had it."""
     summary = DeliverySummary()
     for recipient in sorted({r.strip().lower() for r in recipients if r.strip()}):
+        # The recipient is encrypted (a new ciphertext each time): the ledger
+        # finds it by its keyed hash, which the unique key covers.
         row, _ = ReportDelivery.objects.get_or_create(
             report_type=report.report_type,
             period_start=report.period_start,
             period_end=report.period_end,
             scope_key=report.parameters["scope_key"],
-            recipient=recipient,
-            defaults={"report": report},
+            recipient_hash=blind_index(recipient),
+            defaults={"report": report, "recipient": recipient},
         )
         if not _claim(row, report, resend=resend):
             summary.skipped.append(recipient)

@@ -1,5 +1,6 @@
 """The settings' embedded default and production mode, checked in fresh interpreters."""
 
+import base64
 import json
 import os
 import subprocess
@@ -110,15 +111,72 @@ def test_production_refuses_to_start_with_debug_on():
     assert "DJANGO_DEBUG must be off" in result.stderr
 
 
+# Fernet keys made for these tests (Fernet.generate_key()); they protect nothing.
+KEY_A = "x9kJq3VvA0f4bO1p2jHcYQ5n8mLrT6sWdEgUiZ7yKaM="
+KEY_B = "N2b5Yc8dQe1fRg4hSi7jTk0lUm3nVo6pWq9rXs2tYu8="
+
+
 def test_production_starts_with_a_secret_key_and_debug_off():
     result = run_python(
         PRINT_SETTINGS,
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_ALLOWED_HOSTS="analytics.example.com",
+        ANALYTICS_ENCRYPTION_KEYS=KEY_A,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+PRINT_KEYS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "keys": settings.ANALYTICS_ENCRYPTION_KEYS,
+    "hash_key": settings.ANALYTICS_HASH_KEY,
+}))
+"""
+
+
+def test_production_refuses_to_start_without_encryption_keys():
+    result = run_python(
+        PRINT_KEYS,
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_ALLOWED_HOSTS="analytics.example.com",
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "django.core.exceptions.ImproperlyConfigured: ANALYTICS_ENCRYPTION_KEYS "
+        "must be set in production (comma-separated Fernet keys; "
+    )
+
+
+def test_encryption_keys_are_read_in_order_and_checked():
+    result = run_python(PRINT_KEYS, ANALYTICS_ENCRYPTION_KEYS=f" {KEY_B} , {KEY_A} ")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["keys"] == [KEY_B, KEY_A]
+
+    result = run_python(PRINT_KEYS, ANALYTICS_ENCRYPTION_KEYS=f"{KEY_A},not-a-key")
+    assert result.returncode != 0
+    assert (
+        "ANALYTICS_ENCRYPTION_KEYS: key 2 is not a Fernet key "
+        "(32 url-safe base64-encoded bytes)." in result.stderr
+    )
+    assert "not-a-key" not in result.stderr  # a key is never printed
+
+
+def test_development_keys_derive_from_the_secret_key_deterministically():
+    first = json.loads(run_python(PRINT_KEYS, DJANGO_SECRET_KEY="s" * 40).stdout)
+    again = json.loads(run_python(PRINT_KEYS, DJANGO_SECRET_KEY="s" * 40).stdout)
+    other = json.loads(run_python(PRINT_KEYS, DJANGO_SECRET_KEY="t" * 40).stdout)
+    assert first == again
+    assert len(first["keys"]) == 1 and len(first["hash_key"]) == 64
+    assert other["keys"] != first["keys"] and other["hash_key"] != first["hash_key"]
+    # Derived for two purposes: the hash key is not the encryption key's bytes.
+    assert base64.urlsafe_b64decode(first["keys"][0]).hex() != first["hash_key"]
 
 
 def test_unknown_environment_name_is_refused():
@@ -158,6 +216,8 @@ PRODUCTION_KEY = "k3Jq9vT2wLx8RmZp5Yc7Nd4Hb6Gf1Se0Ua-Vt_Wr!Qo@Pi#Mn$zE"
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": PRODUCTION_KEY,
+    # A Fernet key made for these tests: production refuses to start without one.
+    "ANALYTICS_ENCRYPTION_KEYS": "aFgidqwf0dkZsh1ZFK9Mlr2Q4JoMimHy2WbarXsh1R0=",
     "DJANGO_ALLOWED_HOSTS": "analytics.example.com",
 }
 

@@ -40,6 +40,7 @@ def test_seed_demo_in_production_from_the_shell_is_one_line_and_exit_1(tmp_path)
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": "k3Jq9vT2wLx8RmZp5Yc7Nd4Hb6Gf1Se0Ua-Vt_Wr!Qo@Pi#Mn$zE",
             "DJANGO_ALLOWED_HOSTS": "analytics.example.com",
+            "ANALYTICS_ENCRYPTION_KEYS": "6Kc3bdqYBFJoBk7v5oX9yqLWBYu0pDqJg3aHAeCz9m0=",
             "DATABASE_URL": f"sqlite:///{database}",
         },
         capture_output=True,

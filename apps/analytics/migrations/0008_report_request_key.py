@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0004_delivery_scope_key'),
+        ('analytics', '0007_delivery_unique_by_recipient_hash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
