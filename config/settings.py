@@ -232,6 +232,10 @@ ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )
+# The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
+# names); empty: derived from SECRET_KEY (apps/analytics/services/privacy/
+# pseudonyms.py). Changing it changes every pseudonym.
+ANALYTICS_PSEUDONYM_KEY = env.str("ANALYTICS_PSEUDONYM_KEY", default="")
 
 # Who receives the scheduled reports, and the address their links point to.
 ANALYTICS_REPORT_EMAILS = env.list(
