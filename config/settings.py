@@ -232,6 +232,8 @@ ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )
+# Exports write each user id as its pseudonym (an HMAC of the id), for everyone.
+ANALYTICS_ANONYMIZE_EXPORTS = env.bool("ANALYTICS_ANONYMIZE_EXPORTS", default=False)
 # The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
 # names); empty: derived from SECRET_KEY (apps/analytics/services/privacy/
 # pseudonyms.py). Changing it changes every pseudonym.
