@@ -17,7 +17,7 @@ from importlib import import_module
 from django.apps import apps as installed_apps
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -125,9 +125,36 @@ def _rewrite(queryset, fields, rewrite: Callable[[object], bool], *, batch=None)
     for rows in _in_batches(queryset, fields, batch):
         dirty = [row for row in rows if rewrite(row)]
         if dirty:
-            queryset.model.objects.bulk_update(dirty, fields)
+            _save(queryset.model, dirty, fields)
             changed += len(dirty)
     return changed
+
+
+def _save(model, rows, fields) -> None:
+    """Write `fields` of `rows` back: one UPDATE per row, sent as one batch.
+
+    Not bulk_update: the CASE expression it builds per field costs Django about a
+    millisecond of Python per row, which made erasing 100,000 events take minutes.
+    Values go through each field's own preparation, as a save would.
+    """
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    # Names come from the model, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    params = [
+        [
+            field.get_db_prep_save(getattr(row, field.attname), connection)
+            for field in columns
+        ]
+        + [meta.pk.get_db_prep_save(row.pk, connection)]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _scrub_events(user, names: Identifiers) -> int:
