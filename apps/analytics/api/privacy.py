@@ -9,7 +9,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -35,17 +34,17 @@ USER_ID_PARAMETER = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description="The user's id."
 )
 
-ErasureSerializer = inline_serializer(
-    name="Erasure",
-    fields={
-        "user_id": serializers.IntegerField(),
-        "pseudonym": serializers.CharField(),
-        "changed": inline_serializer(
-            name="ErasureChanges",
-            fields={name: serializers.IntegerField() for name in ERASURE_TABLES},
-        ),
-    },
+ErasureChangesSerializer = type(
+    "ErasureChangesSerializer",
+    (serializers.Serializer,),
+    {name: serializers.IntegerField() for name in ERASURE_TABLES},
 )
+
+
+class ErasureSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    pseudonym = serializers.CharField()
+    changed = ErasureChangesSerializer()
 
 
 class PersonalDataView(ScopedAPIView):
@@ -112,6 +111,9 @@ class PersonalDataExportView(PersonalDataView):
 
 class PersonalDataEraseView(PersonalDataView):
     """Erase a user: their names replaced by their pseudonym, their access ended."""
+
+    # What OPTIONS describes for POST (DRF asks every POST view for one).
+    serializer_class = ErasureSerializer
 
     @extend_schema(
         parameters=[USER_ID_PARAMETER],

@@ -135,6 +135,17 @@ def test_managers_and_members_are_refused_even_about_themselves(org, viewer):
     assert actions == {AuditAction.DENIED}
 
 
+@pytest.mark.parametrize("action", ["export", "erase"])
+def test_options_describes_the_endpoints_without_touching_anyone(org, action):
+    jane = org["jane"]
+    response = client(org["root"]).options(API + f"privacy/users/{jane.pk}/{action}/")
+    assert response.status_code == 200  # was a 500 for erase (the fuzzer found it)
+    assert response.json()["name"] in ("Personal Data Export", "Personal Data Erase")
+    jane.refresh_from_db()
+    assert jane.is_active
+    assert not AuditLog.objects.exists()
+
+
 def test_anonymous_callers_are_refused(org):
     jane = org["jane"]
     assert APIClient().get(API + f"privacy/users/{jane.pk}/export/").status_code == 401
