@@ -335,6 +335,12 @@ ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )
+# Exports write each user id as its pseudonym (an HMAC of the id), for everyone.
+ANALYTICS_ANONYMIZE_EXPORTS = env.bool("ANALYTICS_ANONYMIZE_EXPORTS", default=False)
+# The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
+# names); empty: derived from SECRET_KEY (apps/analytics/services/privacy/
+# pseudonyms.py). Changing it changes every pseudonym.
+ANALYTICS_PSEUDONYM_KEY = env.str("ANALYTICS_PSEUDONYM_KEY", default="")
 
 
 # --- Encryption at rest (apps/core/encryption.py) -------------------------------------

@@ -28,6 +28,7 @@ class Permission:
     SYSTEM_HEALTH_STATUS = "system_health_status"  # the overall status
     RAW_SYSTEM_HEALTH = "raw_system_health"  # every reading, exports of them
     AUDIT_LOG = "audit_log"
+    PERSONAL_DATA = "personal_data"  # anyone's archive, erasure, pseudonymity
 
 
 _EVERYTHING = frozenset(

@@ -5,13 +5,15 @@ ScopedAPIView checks permissions and audits by (`scope_user_field`,
 `organisation_rows`, `required_permission`) follow the dataset the request names.
 The view parses the request, asks `export_rows` for the rows the caller's scope may
 see, and streams them through a writer, so memory stays flat however many rows an
-export holds.
+export holds. Anonymised exports (`ANALYTICS_ANONYMIZE_EXPORTS`, or an admin's
+`anonymize=true`) write each user id as its pseudonym on the way out.
 """
 
 from collections.abc import Iterable
 from functools import cached_property
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.http import StreamingHttpResponse
 from django_filters.utils import translate_validation
@@ -21,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
+from apps.accounts.scope import Permission
 from apps.analytics.api.params import DateRangeForm
 from apps.analytics.api.schema import ERRORS
 from apps.analytics.export_formats import JSON_CONTENT_TYPE, WRITERS, in_chunks
@@ -32,10 +35,12 @@ from apps.analytics.selectors.export import (
     Dataset,
     export_rows,
 )
+from apps.analytics.services.privacy import pseudonymise_rows
 from apps.core.models import AuditAction
 from apps.core.scoping import ScopedAPIView
 
 DEFAULT_FORMAT = "json"
+ANONYMIZE_VALUES = {"true": True, "1": True, "false": False, "0": False}
 
 
 class ErrorsAsJSON(BaseContentNegotiation):
@@ -158,6 +163,16 @@ class ExportView(ScopedAPIView):
                 description="First local day included (YYYY-MM-DD).",
             ),
             OpenApiParameter(
+                "anonymize",
+                bool,
+                description=(
+                    "Admins only (400 for others): write each `user_id` as its "
+                    "pseudonym (`anon-` and 16 hex digits, stable, an HMAC of the "
+                    "id); null stays null. With `ANALYTICS_ANONYMIZE_EXPORTS` on, "
+                    "every export is anonymised and `false` does not turn it off."
+                ),
+            ),
+            OpenApiParameter(
                 "end_date",
                 OpenApiTypes.DATE,
                 description=(
@@ -194,6 +209,7 @@ class ExportView(ScopedAPIView):
                 errors[name] = [f"Not a filter of dataset={dataset.name}."]
         if not form.is_valid():
             errors.update(translate_validation(form.errors).detail)
+        anonymize = self._anonymize(params.get("anonymize"), errors)
         if errors:
             raise ValidationError(errors)
 
@@ -206,6 +222,8 @@ class ExportView(ScopedAPIView):
             end_date=end,
             filters={name: given[name] for name in dataset.filters if given[name]},
         )
+        if anonymize:
+            rows = pseudonymise_rows(dataset.columns, rows)
         content_type, write = WRITERS[export_format]
         response = StreamingHttpResponse(
             in_chunks(write(dataset.model, dataset.columns, rows)),
@@ -214,3 +232,20 @@ class ExportView(ScopedAPIView):
         filename = f"{dataset.name}-{start or 'all'}-{end or 'all'}.{export_format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+    def _anonymize(self, raw: str | None, errors: dict) -> bool:
+        """Tell whether user ids are written as pseudonyms; note a bad `anonymize`.
+
+        The setting anonymises every export, and `false` cannot undo it. Choosing
+        per request is an admin's flag: others get a 400 rather than having it
+        ignored, which would hand ids to a caller who asked for none.
+        """
+        if raw is None:
+            return settings.ANALYTICS_ANONYMIZE_EXPORTS
+        if not self.scope.allows(Permission.PERSONAL_DATA):
+            errors["anonymize"] = ["Only admins may choose anonymize."]
+            return True
+        if raw.lower() not in ANONYMIZE_VALUES:
+            errors["anonymize"] = ["Choose true or false."]
+            return True
+        return settings.ANALYTICS_ANONYMIZE_EXPORTS or ANONYMIZE_VALUES[raw.lower()]

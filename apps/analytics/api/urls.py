@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.analytics.api import dashboard, export, health, metrics, reports
+from apps.analytics.api import dashboard, export, health, metrics, privacy, reports
 
 urlpatterns = [
     path("dashboard/", dashboard.DashboardView.as_view(), name="analytics-dashboard"),
@@ -43,4 +43,14 @@ urlpatterns = [
         name="analytics-report-detail",
     ),
     path("export/", export.ExportView.as_view(), name="analytics-export"),
+    path(
+        "privacy/users/<str:id>/export/",
+        privacy.PersonalDataExportView.as_view(),
+        name="analytics-privacy-export",
+    ),
+    path(
+        "privacy/users/<str:id>/erase/",
+        privacy.PersonalDataEraseView.as_view(),
+        name="analytics-privacy-erase",
+    ),
 ]

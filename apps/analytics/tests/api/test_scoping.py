@@ -14,6 +14,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.accounts.models import User
 from apps.analytics.models import Report, UserEngagementMetric
 from apps.analytics.tests.factories import (
     PerformanceMetricFactory,
@@ -153,6 +154,22 @@ def check_export(data, viewer):
         assert owners_of(rows, data, "user_id") == VISIBLE[viewer], dataset
 
 
+def check_privacy_export(data, viewer):
+    api = client(data, viewer)
+    for name in OWNERS:  # anyone's archive, their own included: admins only
+        path = API + f"privacy/users/{data['org'][name].pk}/export/"
+        assert api.get(path).status_code == 403, name
+
+
+def check_privacy_erase(data, viewer):
+    api = client(data, viewer)
+    for name in OWNERS:
+        path = API + f"privacy/users/{data['org'][name].pk}/erase/"
+        assert api.post(path).status_code == 403, name
+    active = User.objects.filter(is_active=True).values_list("username", flat=True)
+    assert set(active) == set(OWNERS)  # nobody was erased
+
+
 SCOPED_VIEWS = {
     "analytics-dashboard": check_dashboard,
     "analytics-performance": check_performance,
@@ -164,6 +181,8 @@ SCOPED_VIEWS = {
     "analytics-report-detail": check_report_detail,
     "analytics-reports-generate": check_generate,
     "analytics-export": check_export,
+    "analytics-privacy-export": check_privacy_export,
+    "analytics-privacy-erase": check_privacy_erase,
 }
 
 
