@@ -3,6 +3,7 @@
 import argparse
 import datetime as dt
 
+from apps.accounts.models import User
 from apps.analytics.limits import day_bounds_error
 from apps.analytics.periods import is_future_day, parse_day_or_instant
 
@@ -24,3 +25,13 @@ def past_date(raw: str) -> dt.date | dt.datetime:
             f"{raw} is in the future: nothing has happened there yet."
         )
     return value
+
+
+def existing_user(raw: str) -> User:
+    """Read --user-id as the user it names."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a user id")
+    user = User.objects.filter(pk=int(raw)).first()
+    if user is None:
+        raise argparse.ArgumentTypeError(f"no user has id {raw}")
+    return user

@@ -1,22 +1,10 @@
 """Erase a user (GDPR erasure): their names replaced by their pseudonym."""
 
-import argparse
-
 from django.core.management.base import CommandError
 
-from apps.accounts.models import User
+from apps.analytics.management.options import existing_user
 from apps.analytics.services.privacy import Origin, erase_user
 from apps.core.commands import OneLineErrorsCommand
-
-
-def existing_user(raw: str) -> User:
-    """Read --user-id as the user it names."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a user id")
-    user = User.objects.filter(pk=int(raw)).first()
-    if user is None:
-        raise argparse.ArgumentTypeError(f"no user has id {raw}")
-    return user
 
 
 class Command(OneLineErrorsCommand):

@@ -20,6 +20,7 @@ from apps.analytics.models import (
     ReportDelivery,
     UserEngagementMetric,
 )
+from apps.analytics.selectors.export import DATASETS
 from apps.analytics.services.privacy.trail import Origin, record
 from apps.core.models import AuditAction, AuditLog
 from apps.crm.models import CRMSyncLog, ParticipantMatch
@@ -29,43 +30,17 @@ from apps.meetings.models import Meeting, MeetingParticipant
 ARCHIVE_SCHEMA_VERSION = 1
 BATCH_ROWS = 500  # rows read and written per round trip: memory stays flat
 
-ENGAGEMENT_FIELDS = (
-    "id",
-    "engagement_type",
-    "session_id",
-    "duration_seconds",
-    "entity_type",
-    "entity_id",
-    "metadata",
-    "timestamp",
-    "created_at",
-    "event_id",
-)
-METRIC_FIELDS = (
-    "id",
-    "metric_type",
-    "aggregation_period",
-    "value",
-    "period_start",
-    "period_end",
-    "metadata",
-    "created_at",
-    "updated_at",
-)
-QUALITY_FIELDS = (
-    "id",
-    "quality_type",
-    "entity_type",
-    "entity_id",
-    "field_name",
-    "score",
-    "confidence",
-    "sample_size",
-    "period_start",
-    "period_end",
-    "metadata",
-    "measured_at",
-)
+
+def _columns_of(dataset: str) -> tuple[str, ...]:
+    """The export's columns of a dataset, less the user (the archive is theirs)."""
+    return tuple(c for c in DATASETS[dataset].columns if c != "user_id")
+
+
+# The same columns as the export: one description of what a row holds.
+ENGAGEMENT_FIELDS = _columns_of("engagement")
+METRIC_FIELDS = _columns_of("performance")
+QUALITY_FIELDS = _columns_of("data_quality")
+
 REPORT_FIELDS = (
     "id",
     "report_type",
