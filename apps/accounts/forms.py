@@ -22,6 +22,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
                     code="locked_out",
                     params={"minutes": minutes},
                 )
+            if result.unaudited:
+                raise forms.ValidationError(
+                    "Logins cannot be recorded right now; try again shortly.",
+                    code="unaudited",
+                )
             if result.user is None:
                 raise self.get_invalid_login_error()
             self.user_cache = result.user

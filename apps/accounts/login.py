@@ -35,10 +35,13 @@ MAX_AUDITED_USERNAME = 150
 
 @dataclass(frozen=True)
 class LoginResult:
-    """The user who logged in, or None; `retry_after` (s) when locked out."""
+    """The user who logged in, or None; `retry_after` (s) when locked out;
+    `unaudited` when the right password was refused because the login could not
+    be recorded (an audited action is never served unrecorded)."""
 
     user: User | None
     retry_after: int | None = None
+    unaudited: bool = False
 
 
 def client_ip(request) -> str:
@@ -147,5 +150,6 @@ def log_in(request, *, username: str, password: str) -> LoginResult:
         _audit_failure(request, username, 400, "invalid_credentials")
         return LoginResult(user=None)
     counters.clear_username()
-    record(_RequestAs(request, user), AuditAction.LOGIN, 200)
+    if not record(_RequestAs(request, user), AuditAction.LOGIN, 200):
+        return LoginResult(user=None, unaudited=True)
     return LoginResult(user=user)

@@ -14,7 +14,7 @@ from apps.accounts.serializers import (
     TokenResponseSerializer,
 )
 from apps.accounts.tokens import issue_token, revoke_token
-from apps.core.audit import record
+from apps.core.audit import audit_unavailable, record
 from apps.core.models import AuditAction
 
 
@@ -33,6 +33,10 @@ class ObtainTokenView(APIView):
                 description="Too many failed logins for this username or address; "
                 "`Retry-After` says when to try again."
             ),
+            503: OpenApiResponse(
+                description="The login cannot be recorded in the audit log right "
+                "now; `Retry-After` says when to try again."
+            ),
         },
         auth=[],
     )
@@ -49,6 +53,8 @@ class ObtainTokenView(APIView):
                 wait=result.retry_after,
                 detail="Too many failed logins for this username or address.",
             )
+        if result.unaudited:
+            return audit_unavailable()
         if result.user is None:
             raise exceptions.ValidationError(
                 {"password": ["Unable to log in with the username and password given."]}

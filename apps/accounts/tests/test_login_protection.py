@@ -144,3 +144,16 @@ def test_logins_work_unthrottled_when_the_cache_is_unreachable(rep, settings, ca
         assert login("rep", RIGHT).status_code == 200
     assert "Login throttling skipped: the cache is unavailable" in caplog.messages
     assert AuditLog.objects.filter(action=AuditAction.LOGIN).count() == 1
+
+
+def test_a_login_that_cannot_be_audited_is_refused_with_503(rep, monkeypatch):
+    from django.db import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("the audit table is unavailable")
+
+    monkeypatch.setattr(AuditLog.objects, "create", refuse)
+    response = login(rep.username, "pass-for-tests")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "token" not in response.json()
+    assert not AccessToken.objects.exists()
