@@ -100,7 +100,10 @@ def _evaluate_health(rule: AlertRule, now: dt.datetime) -> Evaluation:
         else reading.warning_threshold
     )
     holds = SEVERITY.index(reading.status) >= SEVERITY.index(trigger)
-    return Evaluation(holds, reading.value, threshold, reading.status)
+    moment = timezone.localtime(reading.timestamp).isoformat(timespec="seconds")
+    return Evaluation(
+        holds, reading.value, threshold, f"latest reading {reading.status} at {moment}"
+    )
 
 
 def _compare(rule: AlertRule, value: float | None) -> bool:
