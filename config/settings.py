@@ -335,6 +335,21 @@ ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(
     "ANALYTICS_ALERT_EMAILS", default=["admin@example.com"]
 )
+# Alerting (issue 11): how often a still-firing alert is announced again, the
+# webhook that receives alerts (Slack-compatible JSON, signed with HMAC-SHA256 of the
+# body when a secret is set), its timeout and retries, and an optional Alertmanager.
+ANALYTICS_ALERT_REPEAT_HOURS = env.float("ANALYTICS_ALERT_REPEAT_HOURS", default=4)
+ANALYTICS_ALERT_WEBHOOK_URL = env.str("ANALYTICS_ALERT_WEBHOOK_URL", default="")
+ANALYTICS_ALERT_WEBHOOK_SECRET = env.str("ANALYTICS_ALERT_WEBHOOK_SECRET", default="")
+ANALYTICS_ALERT_WEBHOOK_TIMEOUT = env.float(
+    "ANALYTICS_ALERT_WEBHOOK_TIMEOUT", default=5
+)
+ANALYTICS_ALERT_WEBHOOK_RETRIES = env.int("ANALYTICS_ALERT_WEBHOOK_RETRIES", default=2)
+# Seconds before the first retry; doubled before each next one.
+ANALYTICS_ALERT_WEBHOOK_BACKOFF = env.float(
+    "ANALYTICS_ALERT_WEBHOOK_BACKOFF", default=1
+)
+ALERTMANAGER_URL = env.str("ALERTMANAGER_URL", default="")
 # Exports write each user id as its pseudonym (an HMAC of the id), for everyone.
 ANALYTICS_ANONYMIZE_EXPORTS = env.bool("ANALYTICS_ANONYMIZE_EXPORTS", default=False)
 # The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
@@ -432,6 +447,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.analytics.tasks.generate_scheduled_report",
         "schedule": crontab(hour=3, minute=30, day_of_month=1),  # the 1st, 3:30 AM
         "args": ("monthly_analytics",),
+    },
+    # ...alert rules, evaluated every minute (issue 11)...
+    "send-analytics-alerts": {
+        "task": "apps.analytics.tasks.send_analytics_alerts",
+        "schedule": crontab(),  # Every minute
     },
     # ...and folding the live counters into hourly engagement rows.
     "aggregate-real-time-metrics": {

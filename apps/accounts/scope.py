@@ -29,6 +29,8 @@ class Permission:
     RAW_SYSTEM_HEALTH = "raw_system_health"  # every reading, exports of them
     AUDIT_LOG = "audit_log"
     PERSONAL_DATA = "personal_data"  # anyone's archive, erasure, pseudonymity
+    ALERTS = "alerts"  # the alerts of the rules a scope covers
+    MANAGE_ALERTS = "manage_alerts"  # rules, silences, acknowledgements
 
 
 _EVERYTHING = frozenset(
@@ -38,7 +40,11 @@ ROLE_PERMISSIONS = {
     SYSTEM: _EVERYTHING,
     Role.ADMIN: _EVERYTHING,
     Role.MANAGER: frozenset(
-        {Permission.ORGANISATION_FIGURES, Permission.SYSTEM_HEALTH_STATUS}
+        {
+            Permission.ORGANISATION_FIGURES,
+            Permission.SYSTEM_HEALTH_STATUS,
+            Permission.ALERTS,
+        }
     ),
     Role.MEMBER: frozenset(),
 }

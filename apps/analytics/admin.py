@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from apps.analytics.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
     DataQualityMetric,
     PerformanceMetric,
     Report,
     ReportDelivery,
+    Silence,
     SystemHealthMetric,
     UserEngagementMetric,
 )
@@ -100,3 +105,72 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["last_error"]
     raw_id_fields = ["report"]
     readonly_fields = ["claimed_at", "sent_at", "attempts", "last_error"]
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "severity", "enabled", "for_seconds", "threshold"]
+    list_filter = ["kind", "severity", "enabled"]
+    search_fields = ["name", "component", "metric_type"]
+    raw_id_fields = ["team", "user"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Moved by send_analytics_alerts only; here they are read and acknowledged."""
+
+    list_display = [
+        "rule",
+        "state",
+        "severity",
+        "value",
+        "since",
+        "last_notified_at",
+        "acknowledged_at",
+    ]
+    list_filter = ["state", "severity"]
+    date_hierarchy = "since"
+    list_select_related = ["rule"]
+    actions = ["acknowledge"]
+    readonly_fields = [
+        field.name
+        for field in Alert._meta.fields
+        if field.name not in ("acknowledged_at", "acknowledged_by")
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Acknowledge (stop notifications, keep the state)")
+    def acknowledge(self, request, queryset):
+        queryset.filter(acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=request.user
+        )
+
+
+@admin.register(Silence)
+class SilenceAdmin(admin.ModelAdmin):
+    list_display = ["matchers", "reason", "starts_at", "ends_at", "created_by"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AlertEvent)
+class AlertEventAdmin(admin.ModelAdmin):
+    """The record of evaluations and notification attempts: read-only."""
+
+    list_display = ["timestamp", "rule", "kind", "state", "channel", "status", "value"]
+    list_filter = ["kind", "channel", "status"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["rule"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

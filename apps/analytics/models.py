@@ -405,3 +405,184 @@ class ReportDelivery(TimeStampedModel):
 
     def __str__(self):
         return f"{self.report_type} {self.period_start:%Y-%m-%d} to {self.recipient}"
+
+
+# --- Alerting (issue 11): rules, one open alert per fingerprint, silences, events ---
+
+
+class AlertRuleKind(models.TextChoices):
+    HEALTH = "health", "Health threshold (latest reading of a component)"
+    METRIC_THRESHOLD = "metric_threshold", "Metric above/below a threshold"
+    METRIC_CHANGE = "metric_change", "Metric change against the previous window"
+
+
+class AlertSeverity(models.TextChoices):
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class Comparison(models.TextChoices):
+    BELOW = "below", "Below"
+    ABOVE = "above", "Above"
+
+
+class AlertState(models.TextChoices):
+    INACTIVE = "inactive", "Inactive"  # a pending alert that cleared before `for`
+    PENDING = "pending", "Pending"
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_ALERT_STATES = [AlertState.PENDING, AlertState.FIRING]
+
+
+class AlertRule(TimeStampedModel):
+    """A condition evaluated every minute; true for `for_seconds` makes it fire.
+
+    A health rule reads the latest reading of a component and type and is true when
+    its status reaches the rule's severity (down counts as critical). A metric rule
+    computes a metric over the last `window_seconds` (scoped to a team or a user
+    when given) and compares it, or its relative change against the window before,
+    with `threshold` (-0.2 and "below": fell 20%).
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=AlertRuleKind.choices)
+    severity = models.CharField(
+        max_length=10, choices=AlertSeverity.choices, default=AlertSeverity.WARNING
+    )
+    component = models.CharField(max_length=64, blank=True)
+    health_type = models.CharField(
+        max_length=32, choices=HealthType.choices, blank=True
+    )
+    metric_type = models.CharField(
+        max_length=50, choices=MetricType.choices, blank=True
+    )
+    comparison = models.CharField(
+        max_length=5, choices=Comparison.choices, default=Comparison.BELOW
+    )
+    threshold = models.FloatField(null=True, blank=True)
+    window_seconds = models.PositiveIntegerField(default=3600)
+    for_seconds = models.PositiveIntegerField(default=300)
+    labels = models.JSONField(default=dict, blank=True)
+    # Scope of a metric rule: a team, a user, or (neither) the organisation.
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} [{self.severity}]"
+
+
+class Alert(TimeStampedModel):
+    """One alert of a rule's fingerprint, from pending to resolved (or inactive).
+
+    Every change is a conditional UPDATE on `version`, so two overlapping runs
+    cannot both move it (and both notify): the second one's update matches nothing.
+    """
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    fingerprint = models.CharField(max_length=40)
+    labels = models.JSONField(default=dict)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    state = models.CharField(max_length=10, choices=AlertState.choices)
+    value = models.FloatField(null=True, blank=True)
+    since = models.DateTimeField()  # condition first seen true
+    firing_since = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_evaluated_at = models.DateTimeField()
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    # The state the last notification announced (firing or resolved).
+    last_notified_state = models.CharField(max_length=10, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(state__in=OPEN_ALERT_STATES),
+                name="uniq_open_alert_per_fingerprint",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "since"])]
+
+    def __str__(self):
+        return f"{self.rule.name} {self.state} since {self.since:%Y-%m-%d %H:%M}"
+
+
+class Silence(TimeStampedModel):
+    """A maintenance window: alerts whose labels match every matcher stay quiet."""
+
+    matchers = models.JSONField(help_text='Label equalities, e.g. {"component": "db"}')
+    reason = models.CharField(max_length=255)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self):
+        return f"{self.matchers} until {self.ends_at:%Y-%m-%d %H:%M}: {self.reason}"
+
+
+class AlertEventKind(models.TextChoices):
+    EVALUATION = "evaluation", "Evaluation"
+    NOTIFICATION = "notification", "Notification attempt"
+
+
+class AlertEvent(models.Model):
+    """Every evaluation result and every notification attempt, for the record."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=12, choices=AlertEventKind.choices)
+    timestamp = models.DateTimeField(db_index=True)
+    # Evaluation: condition, value, state after it. Notification: channel, status.
+    condition = models.BooleanField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    state = models.CharField(max_length=10, blank=True)
+    channel = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=10, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        indexes = [models.Index(fields=["rule", "timestamp"])]
+
+    def __str__(self):
+        return (
+            f"{self.kind} {self.rule_id} {self.state or self.status} {self.timestamp}"
+        )

@@ -15,6 +15,7 @@ from apps.analytics.periods import (
     period_containing,
     periods_between,
 )
+from apps.analytics.services.alerting import run_alerts
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
@@ -182,3 +183,17 @@ def cleanup_old_analytics_data(self, dry_run: bool = False) -> dict:
     """
     summary = cleanup_old_data(method="TASK", path=self.name, dry_run=dry_run)
     return summary.as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=2,
+    # Under the one-minute beat interval; an overlapping run cannot double-send.
+    soft_time_limit=50,
+    time_limit=55,
+)
+def send_analytics_alerts() -> dict:
+    """Evaluate every enabled alert rule, move its alert, send what is due."""
+    return run_alerts().as_dict()

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from apps.accounts.models import Team, User
 from apps.analytics import models as analytics
 from apps.crm.models import CRMSyncLog, Lead
-from apps.demo import debriefings, health, meetings, people, telemetry
+from apps.demo import alerts, debriefings, health, meetings, people, telemetry
 from apps.demo.base import DEMO_EMAIL_DOMAIN, Incidents, Timeline, phase_rng
 from apps.meetings.models import Meeting
 
@@ -87,6 +87,7 @@ def reset_demo_data() -> None:
     """Delete the demo users and what they own, demo leads and analytics rows."""
     for model in ANALYTICS_MODELS:
         model.objects.all().delete()
+    alerts.delete_alert_rules()
     demo_users = User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
     # Deleting a user only nulls its sync logs, which would then read as org-wide.
     CRMSyncLog.objects.filter(user__in=demo_users).delete()
@@ -180,6 +181,7 @@ def _generate(seed, users, password, timeline, incidents, result, progress) -> N
         rng("health"), timeline, sync_logs, incidents
     )
     done("health readings", readings)
+    done("alert rules", alerts.create_alert_rules(timeline.start, timeline.now))
 
 
 def _set_last_logins(staff, events) -> None:

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from apps.analytics.api import dashboard, export, health, metrics, privacy, reports
+from apps.analytics.api import (
+    alerts,
+    dashboard,
+    export,
+    health,
+    metrics,
+    privacy,
+    reports,
+)
 
 urlpatterns = [
     path("dashboard/", dashboard.DashboardView.as_view(), name="analytics-dashboard"),
@@ -52,5 +60,26 @@ urlpatterns = [
         "privacy/users/<str:id>/erase/",
         privacy.PersonalDataEraseView.as_view(),
         name="analytics-privacy-erase",
+    ),
+    path("alerts/", alerts.AlertListView.as_view(), name="analytics-alerts"),
+    path(
+        "alerts/rules/",
+        alerts.AlertRuleListView.as_view(),
+        name="analytics-alert-rules",
+    ),
+    path(
+        "alerts/rules/<str:pk>/",
+        alerts.AlertRuleDetailView.as_view(),
+        name="analytics-alert-rule-detail",
+    ),
+    path(
+        "alerts/silences/",
+        alerts.SilenceListView.as_view(),
+        name="analytics-alert-silences",
+    ),
+    path(
+        "alerts/<str:pk>/acknowledge/",
+        alerts.AcknowledgeAlertView.as_view(),
+        name="analytics-alert-acknowledge",
     ),
 ]

@@ -71,6 +71,7 @@ def test_embedded_default_needs_no_environment():
         "generate-daily-reports",
         "generate-monthly-reports",
         "generate-weekly-reports",
+        "send-analytics-alerts",
         "system-health-check",
     ]
 

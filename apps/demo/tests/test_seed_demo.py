@@ -375,3 +375,27 @@ def test_meetings_stay_in_local_working_hours_across_a_dst_change(settings):
     per_day = Counter(r.timestamp.astimezone(paris).date() for r in readings)
     assert per_day[datetime(2025, 3, 30).date()] == 23
     assert per_day[datetime(2025, 3, 31).date()] == 24
+
+
+@pytest.mark.django_db
+def test_default_alert_rules_show_the_incidents_as_resolved_alerts_and_none_fires_now():
+    from apps.analytics.models import Alert, AlertRule
+    from apps.analytics.services.alerting import run_alerts
+
+    seed()
+    assert AlertRule.objects.count() == 7
+    resolved = sorted(
+        (alert.rule.name, alert.firing_since.hour, alert.ended_at.hour)
+        for alert in Alert.objects.filter(state="resolved")
+    )
+    # The gemini spike (critical at 13, 14 and 15h) fires once `for` (10 min) has
+    # held, at the second reading, and so does its warning (a live run would
+    # inhibit its notifications); the cache outage (down at 3h) fires at once.
+    assert resolved == [
+        ("Cache unreachable", 3, 4),
+        ("Gemini API slow", 14, 16),
+        ("Gemini API slower than usual", 14, 16),
+    ]
+    assert not Alert.objects.filter(state__in=["pending", "firing"]).exists()
+    summary = run_alerts(now=NOW)
+    assert (summary.rules, summary.firing, summary.pending) == (7, 0, 0)

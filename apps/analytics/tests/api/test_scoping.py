@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.analytics.models import Report, UserEngagementMetric
+from apps.analytics.models import Alert, AlertRule, Report, UserEngagementMetric
 from apps.analytics.tests.factories import (
     PerformanceMetricFactory,
     SystemHealthMetricFactory,
@@ -170,7 +170,69 @@ def check_privacy_erase(data, viewer):
     assert set(active) == set(OWNERS)  # nobody was erased
 
 
+def alerts_of_every_scope(data) -> dict:
+    """One firing alert per rule: the organisation's, each team's, each user's."""
+    org = data["org"]
+    now = timezone.now()
+    scopes = {
+        "organisation": {},
+        "team Alpha": {"team": org["manager"].team},
+        "team Beta": {"team": org["other"].team},
+        **{f"user {name}": {"user": org[name]} for name in OWNERS},
+    }
+    alerts = {}
+    for label, scope in scopes.items():
+        rule = AlertRule.objects.create(
+            name=label, kind="metric_threshold", metric_type="crm_sync_success", **scope
+        )
+        alerts[label] = Alert.objects.create(
+            rule=rule,
+            fingerprint=label.ljust(40, "x")[:40],
+            severity="warning",
+            state="firing",
+            since=now,
+            last_evaluated_at=now,
+        )
+    return alerts
+
+
+def check_alerts(data, viewer):
+    alerts_of_every_scope(data)
+    response = client(data, viewer).get(API + "alerts/")
+    if viewer == "member":
+        assert response.status_code == 403
+        return
+    seen = {row["rule"] for row in response.json()["results"]}
+    assert seen == {
+        "organisation",
+        "team Alpha",
+        "user manager",
+        "user member",
+        "user mate",
+    }
+
+
+def check_admin_only(method, path_of):
+    def check(data, viewer):
+        alerts = alerts_of_every_scope(data)
+        path = API + path_of(alerts)
+        response = getattr(client(data, viewer), method)(path, {}, format="json")
+        assert response.status_code == 403
+        assert Alert.objects.filter(acknowledged_at__isnull=False).count() == 0
+
+    return check
+
+
 SCOPED_VIEWS = {
+    "analytics-alerts": check_alerts,
+    "analytics-alert-rules": check_admin_only("get", lambda a: "alerts/rules/"),
+    "analytics-alert-rule-detail": check_admin_only(
+        "get", lambda a: f"alerts/rules/{a['organisation'].rule_id}/"
+    ),
+    "analytics-alert-silences": check_admin_only("post", lambda a: "alerts/silences/"),
+    "analytics-alert-acknowledge": check_admin_only(
+        "post", lambda a: f"alerts/{a['team Alpha'].pk}/acknowledge/"
+    ),
     "analytics-dashboard": check_dashboard,
     "analytics-performance": check_performance,
     "analytics-engagement": check_engagement,
