@@ -199,6 +199,22 @@ class Scope:
             allowed |= Q(**{f"{user_field}__isnull": True})
         return queryset.filter(allowed)
 
+    def filter_owned(self, queryset, *, user_field: str, team_field: str):
+        """Narrow rows owned by a user, a team (user NULL) or the organisation (both
+        NULL) to this scope's: its users', their teams', and organisation rows
+        where the scope includes them."""
+        if self.user_ids is None:
+            return queryset
+        teams = User.objects.filter(pk__in=self.user_ids).exclude(team=None)
+        allowed = Q(**{f"{user_field}__in": self.user_ids}) | Q(
+            **{f"{user_field}__isnull": True, f"{team_field}__in": teams.values("team")}
+        )
+        if self.includes_organisation_rows:
+            allowed |= Q(
+                **{f"{user_field}__isnull": True, f"{team_field}__isnull": True}
+            )
+        return queryset.filter(allowed)
+
     def filter_reports(self, queryset, *, per_user_types=()):
         """Narrow reports to those this scope may read.
 

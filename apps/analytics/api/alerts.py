@@ -2,7 +2,6 @@
 for admins. Alerts are moved only by send_analytics_alerts."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -19,6 +18,7 @@ from apps.analytics.models import (
     AlertState,
     Silence,
 )
+from apps.analytics.selectors.alerts import visible_alerts
 from apps.core.pagination import StandardPagination
 from apps.core.scoping import ScopedAPIView
 
@@ -157,17 +157,8 @@ class AlertListView(ScopedAPIView, generics.ListAPIView):
         return Alert.objects.select_related("rule").order_by("-since", "-id")
 
     def scope_queryset(self, queryset):
-        if self.scope.covers_everyone:
-            return queryset
-        # A team rule is seen by whoever covers its team's users; a user rule by
-        # whoever covers that user; an organisation rule by organisation scopes.
-        teams = self.scope.users().exclude(team=None).values("team")
-        allowed = Q(rule__user__in=self.scope.user_ids) | Q(
-            rule__user=None, rule__team__in=teams
-        )
-        if self.scope.includes_organisation_rows:
-            allowed |= Q(rule__user=None, rule__team=None)
-        return queryset.filter(allowed)
+        # A rule belongs to a user, a team or the organisation: the Scope decides.
+        return visible_alerts(self.scope, queryset)
 
     @extend_schema(responses={200: AlertSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):

@@ -29,8 +29,8 @@ class DashboardView(ScopedAPIView):
                 "type": "object",
                 "description": "window, scope, metrics (value, previous_value, change, "
                 "numerator, denominator, sample_size), series, engagement, "
-                "system_health (managers and admins), active_users_now, "
-                "last_refresh, is_cached.",
+                "system_health and open_alerts (managers and admins), "
+                "active_users_now, last_refresh, is_cached.",
             },
             **ERRORS,
         },

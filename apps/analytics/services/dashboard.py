@@ -15,6 +15,7 @@ from apps.analytics.cache import RealTimeAnalyticsCache, cache_analytics_result
 from apps.analytics.models import AggregationPeriod, MetricType
 from apps.analytics.periods import local_midnight, previous_window, shift_local_days
 from apps.analytics.selectors import snapshots as figures
+from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.health import latest_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
 
@@ -95,7 +96,10 @@ def dashboard(scope: Scope, days: int) -> dict:
     data, cached = dashboard_figures.with_status(
         scope, days, timezone.localdate(), scope.allows(Permission.SYSTEM_HEALTH_STATUS)
     )
+    live = {}
+    if scope.allows(Permission.ALERTS):  # read live: an alert must not wait 5 minutes
+        live["open_alerts"] = open_alerts(scope)
     active = RealTimeAnalyticsCache.active_user_ids()
     if scope.user_ids is not None:
         active = [pk for pk in active if pk in scope.user_ids]
-    return {**data, "active_users_now": len(active), "is_cached": cached}
+    return {**data, **live, "active_users_now": len(active), "is_cached": cached}

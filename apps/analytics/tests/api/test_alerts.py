@@ -135,3 +135,43 @@ def test_an_incomplete_rule_is_a_400_naming_the_fields(admin_api, body, fields):
     response = admin_api.post(API + "rules/", body, format="json")
     assert response.status_code == 400
     assert sorted(response.json()["error"]["fields"]) == fields
+
+
+def firing(name, *, team=None, user=None, state="firing"):
+    now = timezone.now()
+    rule = AlertRule.objects.create(
+        name=name,
+        kind="health",
+        severity="warning",
+        component=name,
+        health_type="api_response_time",
+        team=team,
+        user=user,
+    )
+    return Alert.objects.create(
+        rule=rule,
+        fingerprint=name.ljust(40, "x"),
+        labels={"component": name},
+        severity="warning",
+        state=state,
+        since=now,
+        last_evaluated_at=now,
+    )
+
+
+def test_the_dashboard_shows_the_open_alerts_the_viewer_may_see(org):
+    firing("organisation-wide")
+    firing("alpha", team=org["manager"].team)
+    firing("beta", team=org["other"].team)
+    firing("mate", user=org["mate"])
+    firing("over", state="resolved")
+
+    def rules(viewer):
+        api = APIClient()
+        api.force_authenticate(org[viewer])
+        body = api.get("/api/v1/analytics/dashboard/").json()
+        return sorted(a["rule"] for a in body.get("open_alerts", []))
+
+    assert rules("admin") == ["alpha", "beta", "mate", "organisation-wide"]
+    assert rules("manager") == ["alpha", "mate", "organisation-wide"]
+    assert rules("member") == []  # members see no alerts at all
