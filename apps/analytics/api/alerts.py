@@ -160,7 +160,7 @@ class AlertListView(ScopedAPIView, generics.ListAPIView):
         # A rule belongs to a user, a team or the organisation: the Scope decides.
         return visible_alerts(self.scope, queryset)
 
-    @extend_schema(responses={200: AlertSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: AlertSerializer(many=True), **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -210,7 +210,7 @@ class SilenceListView(AdminAlertingView, generics.ListCreateAPIView):
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
 
-    @extend_schema(responses={200: SilenceSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: SilenceSerializer(many=True), **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -228,7 +228,9 @@ class AlertRuleListView(AdminAlertingView, generics.ListCreateAPIView):
     def get_base_queryset(self):
         return AlertRule.objects.order_by("name", "id")
 
-    @extend_schema(responses={200: AlertRuleSerializer(many=True), **ERRORS})
+    @extend_schema(
+        responses={200: AlertRuleSerializer(many=True), **ERRORS, **NOT_FOUND}
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
