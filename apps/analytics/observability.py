@@ -6,10 +6,11 @@ them (gunicorn workers and Celery workers alike); without it the values live in
 this process's default registry (the embedded default, one process).
 """
 
+import os
 import time
 
 from celery import signals
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, multiprocess
 
 CACHE_REQUESTS = Counter(
     "analytics_cache_requests_total",
@@ -82,3 +83,10 @@ def _task_failed(sender=None, exception=None, **kwargs):
         task=getattr(sender, "name", "unknown"),
         exception=type(exception).__name__,
     ).inc()
+
+
+@signals.worker_process_shutdown.connect(weak=False)
+def _pool_child_exited(pid=None, **kwargs):
+    # The Celery side of config/gunicorn.py's child_exit.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid or os.getpid())
