@@ -87,8 +87,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
 ]
-# Outermost, so its timings include every other middleware and the 503s above.
-MIDDLEWARE.insert(0, "apps.analytics.middleware.RequestMetricsMiddleware")
+# Request counts and timings (/metrics, API response time readings). Outermost, so
+# its timings include every other middleware and the 503s above.
+if env.bool("REQUEST_METRICS_ENABLED", default=True):
+    MIDDLEWARE.insert(0, "apps.analytics.middleware.RequestMetricsMiddleware")
 
 ROOT_URLCONF = "config.urls"
 # `manage.py test` runs the pytest suite, so the spec's command and pytest agree.
