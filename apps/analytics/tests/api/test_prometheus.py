@@ -164,3 +164,32 @@ def test_promtool_accepts_the_exposition(org):
         [PROMTOOL, "check", "metrics"], input=body, capture_output=True, timeout=30
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_a_failed_task_is_counted_as_failed_by_exception(monkeypatch):
+    from apps.analytics import tasks
+
+    def broken():
+        raise LookupError("no such thing")
+
+    monkeypatch.setattr(tasks, "collect_system_health", broken)
+    labels = {
+        "task": "apps.analytics.tasks.collect_system_health_metrics",
+        "exception": "LookupError",
+    }
+    scrape = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    before = families(APIClient().get("/metrics", **scrape))
+    start = sum(
+        s.value
+        for family in before.values()
+        for s in family.samples
+        if s.name == "celery_task_failures_total" and s.labels == labels
+    )
+
+    result = tasks.collect_system_health_metrics.apply(throw=False)
+
+    assert result.failed()
+    found = families(APIClient().get("/metrics", **scrape))
+    failures = "celery_task_failures"
+    assert sample(found, failures, "celery_task_failures_total", **labels) == start + 1
