@@ -8,9 +8,12 @@ worker count stay on the command line (or GUNICORN_CMD_ARGS).
 
 import os
 
+# Imported here, in the master at start-up, not inside child_exit: that hook runs
+# in the SIGCHLD handler, and a second worker exiting mid-import re-entered it and
+# broke the import (seen in CI when both workers stopped at once).
+from prometheus_client import multiprocess
+
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

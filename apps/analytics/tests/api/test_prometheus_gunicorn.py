@@ -76,7 +76,8 @@ def two_workers(tmp_path):
         yield port, multiproc
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        # A clean exit: child_exit (config/gunicorn.py) ran for both workers.
+        assert server.wait(timeout=30) == 0
 
 
 def counter_files(multiproc) -> set[str]:
