@@ -131,6 +131,8 @@ def redis_outage_during_tracking() -> None:
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            "config/gunicorn.py",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{HTTP_PORT}",

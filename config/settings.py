@@ -87,6 +87,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
 ]
+# Request counts and timings (/metrics, API response time readings). Outermost, so
+# its timings include every other middleware and the 503s above.
+if env.bool("REQUEST_METRICS_ENABLED", default=True):
+    MIDDLEWARE.insert(0, "apps.analytics.middleware.RequestMetricsMiddleware")
 
 ROOT_URLCONF = "config.urls"
 # `manage.py test` runs the pytest suite, so the spec's command and pytest agree.
@@ -330,6 +334,18 @@ ANALYTICS_METRICS_RETENTION_DAYS = env.int(
 ANALYTICS_REPORT_RETENTION_DAYS = env.int(
     "ANALYTICS_REPORT_RETENTION_DAYS", default=365
 )
+# System health: how often readings are taken (the beat entry runs every 5 minutes);
+# a component whose latest reading is older than 3 intervals shows as down (stale).
+ANALYTICS_HEALTH_INTERVAL_SECONDS = env.int(
+    "ANALYTICS_HEALTH_INTERVAL_SECONDS", default=300
+)
+# Overrides of the health thresholds (apps/analytics/health_rules.py), keyed
+# "component:health_type" or "health_type", e.g. {"disk:disk_free": [30, 15]}.
+ANALYTICS_HEALTH_THRESHOLDS = env.json("ANALYTICS_HEALTH_THRESHOLDS", default={})
+# /metrics (Prometheus): a scraper's bearer token and/or client IPs let in without
+# a user; admins get in with their own token or session. Empty: admins only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # The scheduled collector fills periods missing from the last N days (lost tasks).
 ANALYTICS_BACKFILL_DAYS = env.int("ANALYTICS_BACKFILL_DAYS", default=7)
 ANALYTICS_ALERT_EMAILS = env.list(

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.analytics.api.prometheus import MetricsView
 from apps.core.views import home
 
 # The same Swagger UI page with nonces on its inline style and script (CSP).
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/v1/analytics/", include("apps.analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    # Prometheus's default scrape path.
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("", include("apps.analytics.urls")),
 ]
 

@@ -14,7 +14,7 @@ from apps.analytics.api.serializers import (
     SystemHealthMetricSerializer,
 )
 from apps.analytics.models import HealthStatus, HealthType, SystemHealthMetric
-from apps.analytics.selectors.health import latest_readings, overall_status
+from apps.analytics.selectors.health import current_readings, overall_status
 from apps.core.pagination import StandardPagination
 from apps.core.scoping import ScopedAPIView
 
@@ -57,7 +57,7 @@ class SystemHealthStatusView(ScopedAPIView):
 
     @extend_schema(responses={200: HealthStatusSerializer, **ERRORS})
     def get(self, request):
-        readings = latest_readings()
+        readings = current_readings()
         return Response(
             HealthStatusSerializer(
                 {

@@ -1,9 +1,15 @@
 """System health reads: the latest reading of each check and the overall status."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import Max
+from django.utils import timezone
 
 from apps.analytics.health_rules import worst_status
-from apps.analytics.models import SystemHealthMetric
+from apps.analytics.models import HealthStatus, SystemHealthMetric
+
+STALE_AFTER_INTERVALS = 3
 
 
 def latest_readings() -> list[SystemHealthMetric]:
@@ -25,6 +31,29 @@ def latest_readings() -> list[SystemHealthMetric]:
         if key in wanted and key not in found:
             found[key] = reading
     return sorted(found.values(), key=lambda r: (r.component, r.health_type))
+
+
+def current_readings(*, now=None) -> list[SystemHealthMetric]:
+    """Return the latest readings as the status shows them, judging staleness.
+
+    A probe whose latest reading is older than 3 collection intervals shows as
+    down (stale): whatever took readings has stopped. A reading measured from
+    traffic (per endpoint) leaves instead: an endpoint nobody called is not down.
+    The rows themselves are not changed.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(
+        seconds=STALE_AFTER_INTERVALS * settings.ANALYTICS_HEALTH_INTERVAL_SECONDS
+    )
+    shown = []
+    for reading in latest_readings():
+        if reading.timestamp < cutoff:
+            if reading.metadata.get("from_traffic"):
+                continue
+            reading.status = HealthStatus.DOWN
+            reading.metadata = {**reading.metadata, "stale": True}
+        shown.append(reading)
+    return shown
 
 
 def overall_status(readings) -> str:

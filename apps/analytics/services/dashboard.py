@@ -16,7 +16,7 @@ from apps.analytics.models import AggregationPeriod, MetricType
 from apps.analytics.periods import local_midnight, previous_window, shift_local_days
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
-from apps.analytics.selectors.health import latest_readings, overall_status
+from apps.analytics.selectors.health import current_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
 
 
@@ -73,7 +73,7 @@ def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool
         "last_refresh": end.isoformat(),
     }
     if with_health:
-        readings = latest_readings()
+        readings = current_readings()
         data["system_health"] = {
             "status": overall_status(readings),
             "components": [

@@ -36,7 +36,17 @@ ANALYTICS_LAYERS = [
     {"selectors"},
     {"reporting"},  # report content and rendering, from selectors
     {"services"},
-    {"api", "views", "management", "tasks", "signals", "admin", "apps", "urls"},
+    {
+        "api",
+        "views",
+        "management",
+        "tasks",
+        "signals",
+        "admin",
+        "apps",
+        "urls",
+        "middleware",
+    },
 ]
 EDGES = ANALYTICS_LAYERS[-1] - {"urls", "apps"}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import override_settings
 
 from apps.accounts.tests.factories import UserFactory
 from apps.analytics.models import MetricType, PerformanceMetric, SystemHealthMetric
@@ -135,7 +136,12 @@ def test_spec_command_lines_run_and_print_a_summary():
     assert "1 period(s) computed" in weekly
     assert "System health: database database_latency" in weekly
     assert "System health: cache cache_latency" in weekly
-    assert SystemHealthMetric.objects.filter(status="healthy").count() == 2
+    assert "System health: disk disk_free" in weekly
+    assert set(
+        SystemHealthMetric.objects.filter(status="healthy").values_list(
+            "component", "health_type"
+        )
+    ) >= {("database", "database_latency"), ("cache", "cache_latency")}
 
 
 def test_second_run_says_what_it_skipped():
@@ -202,10 +208,19 @@ def test_task_refuses_an_unknown_period():
         collect_performance_metrics("yearly")
 
 
+@override_settings(CELERY_BROKER_URL="memory://", CELERY_TASK_ALWAYS_EAGER=True)
 def test_system_health_task_stores_readings():
     readings = collect_system_health_metrics()
-    assert {r["component"] for r in readings} == {"database", "cache"}
-    assert SystemHealthMetric.objects.count() == 2
+    # The embedded default has no broker: no queue or worker readings.
+    assert sorted((r["component"], r["health_type"]) for r in readings) == [
+        ("cache", "cache_latency"),
+        ("database", "database_latency"),
+        ("disk", "disk_free"),
+        ("process", "memory_usage"),
+        ("system", "cpu_usage"),
+        ("system", "memory_usage"),
+    ]
+    assert SystemHealthMetric.objects.count() == 6
 
 
 @pytest.mark.skipif(
