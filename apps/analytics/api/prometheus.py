@@ -27,9 +27,11 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from rest_framework import permissions
 
-from apps.accounts.scope import Permission
+from apps.accounts.scope import Permission, Scope
 from apps.analytics.health_rules import SEVERITY
+from apps.analytics.models import AlertState
 from apps.analytics.observability import CACHE_FAILURES
+from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.health import current_readings
 from apps.core.scoping import HasScopePermission, ScopedAPIView
 
@@ -106,10 +108,38 @@ class HealthReadingsCollector:
         yield from (value, status, taken)
 
 
+class AlertStatesCollector:
+    """Yield each open alert as a gauge (1 firing, 0 pending), read at scrape time,
+    so every process serves the same states."""
+
+    def collect(self):
+        alerts = GaugeMetricFamily(
+            "analytics_alert_firing",
+            "Open alerts: 1 when firing, 0 while pending.",
+            labels=["alertname", "severity", "component", "state"],
+        )
+        try:
+            rows = open_alerts(Scope.system())
+        except Exception as exc:  # the counters are still worth serving
+            CACHE_FAILURES.labels(operation="metrics_alerts").inc()
+            logger.warning("Reading alerts for /metrics failed: %s", exc)
+            rows = []
+        for alert in rows:
+            labels = [
+                alert["rule"],
+                alert["severity"],
+                str(alert["labels"].get("component", "")),
+                alert["state"],
+            ]
+            alerts.add_metric(labels, 1 if alert["state"] == AlertState.FIRING else 0)
+        yield alerts
+
+
 def exposition() -> bytes:
-    """Return the exposition text: process metrics, then health gauges."""
+    """Return the exposition text: process metrics, then health and alert gauges."""
     health = CollectorRegistry(auto_describe=False)
     health.register(HealthReadingsCollector())
+    health.register(AlertStatesCollector())
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         summed = CollectorRegistry(auto_describe=False)
         multiprocess.MultiProcessCollector(summed)

@@ -193,3 +193,56 @@ def test_a_failed_task_is_counted_as_failed_by_exception(monkeypatch):
     found = families(APIClient().get("/metrics", **scrape))
     failures = "celery_task_failures"
     assert sample(found, failures, "celery_task_failures_total", **labels) == start + 1
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_open_alerts_are_gauges_labelled_by_rule_severity_and_state():
+    from django.utils import timezone
+
+    from apps.analytics.models import Alert, AlertRule
+
+    now = timezone.now()
+    for name, state in (("db slow", "firing"), ("cache slow", "pending")):
+        rule = AlertRule.objects.create(
+            name=name,
+            kind="health",
+            severity="critical",
+            component=name.split()[0],
+            health_type="cache_latency",
+        )
+        Alert.objects.create(
+            rule=rule,
+            fingerprint=name.ljust(40, "x"),
+            labels={"component": name.split()[0]},
+            severity="critical",
+            state=state,
+            since=now,
+            last_evaluated_at=now,
+        )
+    found = families(APIClient().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"))
+    family, name = "analytics_alert_firing", "analytics_alert_firing"
+    base = {"severity": "critical"}
+    assert (
+        sample(
+            found,
+            family,
+            name,
+            alertname="db slow",
+            component="db",
+            state="firing",
+            **base,
+        )
+        == 1
+    )
+    assert (
+        sample(
+            found,
+            family,
+            name,
+            alertname="cache slow",
+            component="cache",
+            state="pending",
+            **base,
+        )
+        == 0
+    )
