@@ -9,11 +9,11 @@ served unrecorded. Denials are answered either way: refusing them would help no 
 
 import json
 import logging
-import re
 
 from django.http import JsonResponse
 
 from apps.core.api import error_body
+from apps.core.errors import UNSTORABLE
 from apps.core.models import AuditAction, AuditLog
 
 logger = logging.getLogger(__name__)
@@ -21,8 +21,6 @@ logger = logging.getLogger(__name__)
 MAX_PARAMETERS_BYTES = 2048
 MAX_OBJECT_IDS = 100
 MAX_TEXT = 256  # characters kept of any one logged string
-# Text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 RETRY_AFTER_SECONDS = 30
 
 

@@ -1,5 +1,10 @@
 """Errors services raise for bad input; the API's handler turns them into 400s."""
 
+import re
+
+# Text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 class InvalidInput(Exception):
     """Input rejected as a whole, with messages per field (nested where needed).

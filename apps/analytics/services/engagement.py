@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import json
 import math
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -31,10 +30,7 @@ from apps.analytics.limits import (
 )
 from apps.analytics.models import EngagementType, UserEngagementMetric
 from apps.analytics.observability import EVENTS_TRACKED
-from apps.core.errors import InvalidInput
-
-# Text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+from apps.core.errors import UNSTORABLE, InvalidInput
 
 
 def _unstorable(value) -> bool:
