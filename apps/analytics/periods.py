@@ -31,13 +31,18 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
+def local_day_end(day: dt.date) -> dt.datetime:
+    """Return the instant (in UTC) at which local `day` ends: the next midnight."""
+    return local_midnight(day + dt.timedelta(days=1))
+
+
 def days_filter(field: str, first=None, last=None) -> Q:
     """Return a filter for instants within local days first..last, both included."""
     condition = Q()
     if first is not None:
         condition &= Q(**{f"{field}__gte": local_midnight(first)})
     if last is not None:
-        condition &= Q(**{f"{field}__lt": local_midnight(last + dt.timedelta(days=1))})
+        condition &= Q(**{f"{field}__lt": local_day_end(last)})
     return condition
 
 

@@ -13,7 +13,12 @@ from django.utils import timezone
 from apps.accounts.scope import Permission, Scope
 from apps.analytics.cache import RealTimeAnalyticsCache, cache_analytics_result
 from apps.analytics.models import AggregationPeriod, MetricType
-from apps.analytics.periods import local_midnight, previous_window, shift_local_days
+from apps.analytics.periods import (
+    local_day_end,
+    local_midnight,
+    previous_window,
+    shift_local_days,
+)
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.health import current_readings, overall_status
@@ -25,7 +30,7 @@ def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
     periods, values = series_values(
         AggregationPeriod.DAILY,
         local_midnight(first_day),
-        local_midnight(last_day + dt.timedelta(days=1)),
+        local_day_end(last_day),
         scope.user_ids,
     )
     dates = [timezone.localtime(p.start).date().isoformat() for p in periods]

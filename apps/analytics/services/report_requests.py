@@ -19,6 +19,7 @@ from apps.analytics.periods import (
     is_future_day,
     last_complete_period,
     local_day,
+    local_day_end,
     local_midnight,
     period_containing,
 )
@@ -60,7 +61,7 @@ def last_day(end) -> dt.date:
 
 def _days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Return the instants of local days first..last, both included."""
-    return local_midnight(first), local_midnight(last + dt.timedelta(days=1))
+    return local_midnight(first), local_day_end(last)
 
 
 def _window(report_type, date, start_date, end_date) -> tuple[dt.datetime, dt.datetime]:
