@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.analytics.models import (
+    Alert,
+    AlertEvent,
     DataQualityMetric,
     PerformanceMetric,
     Report,
@@ -64,12 +66,17 @@ RULES = (
     RetentionRule(
         "system_health", SystemHealthMetric, "timestamp", "ANALYTICS_RETENTION_DAYS"
     ),
+    # Every evaluation of every rule, each minute: raw data too.
+    RetentionRule("alert_events", AlertEvent, "timestamp", "ANALYTICS_RETENTION_DAYS"),
     RetentionRule(
         "performance",
         PerformanceMetric,
         "period_end",
         "ANALYTICS_METRICS_RETENTION_DAYS",
     ),
+    # Resolved alerts are the incident history: kept as long as the metrics they
+    # explain (open alerts have no end, so they never go); their events cascade.
+    RetentionRule("alerts", Alert, "ended_at", "ANALYTICS_METRICS_RETENTION_DAYS"),
     # A report's deliveries (the email ledger) cascade with it.
     RetentionRule("reports", Report, "created_at", "ANALYTICS_REPORT_RETENTION_DAYS"),
     RetentionRule(

@@ -65,11 +65,13 @@ def test_prints_each_table_then_a_summary_line_and_audits_the_run():
         rf"  engagement: 2 rows from before {DAY} \(90 days\) removed \[{SECONDS}\]",
         rf"  data_quality: 0 rows from before {DAY} \(90 days\) removed \[{SECONDS}\]",
         rf"  system_health: 1 row from before {DAY} \(90 days\) removed \[{SECONDS}\]",
+        rf"  alert_events: 0 rows from before {DAY} \(90 days\) removed \[{SECONDS}\]",
         rf"  performance: 0 rows from before {DAY} \(730 days\) removed \[{SECONDS}\]",
+        rf"  alerts: 0 rows from before {DAY} \(730 days\) removed \[{SECONDS}\]",
         rf"  reports: 1 row from before {DAY} \(365 days\) removed, with 1 row "
         rf"of analytics.ReportDelivery \[{SECONDS}\]",
         rf"  audit_log: 1 row from before {DAY} \(365 days\) removed \[{SECONDS}\]",
-        rf"Done in {SECONDS}: 6 rows removed from 6 table\(s\).",
+        rf"Done in {SECONDS}: 6 rows removed from 8 table\(s\).",
     ]
     assert len(lines) == len(expected), lines
     for line, pattern in zip(lines, expected, strict=True):
@@ -93,16 +95,16 @@ def test_dry_run_counts_the_same_rows_and_removes_none():
     assert re.search(
         rf"  engagement: 2 rows from before {DAY} .* would be removed", dry
     )
-    assert re.search(rf"Done in {SECONDS}: 6 rows would be removed from 6", dry)
+    assert re.search(rf"Done in {SECONDS}: 6 rows would be removed from 8", dry)
     assert UserEngagementMetric.objects.count() == 3
     assert AuditLog.objects.count() == 1  # the seeded one: a dry run audits nothing
-    assert re.search(rf"Done in {SECONDS}: 6 rows removed from 6", run())
+    assert re.search(rf"Done in {SECONDS}: 6 rows removed from 8", run())
 
 
 def test_a_second_run_removes_nothing():
     seed_old_and_new()
     run()
-    assert re.search(rf"Done in {SECONDS}: 0 rows removed from 6 table", run())
+    assert re.search(rf"Done in {SECONDS}: 0 rows removed from 8 table", run())
     assert AuditLog.objects.filter(action=AuditAction.DATA_CLEANUP).count() == 1
 
 

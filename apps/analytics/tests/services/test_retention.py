@@ -9,6 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.tests.factories import UserFactory
 from apps.analytics.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
     DataQualityMetric,
     PerformanceMetric,
     Report,
@@ -77,6 +80,35 @@ def report_created_at(when, recipients=()):
     return report
 
 
+def alert_rule():
+    return AlertRule.objects.create(
+        name=f"rule {AlertRule.objects.count()}",
+        kind="health",
+        severity="critical",
+        component="api",
+        health_type="api_response_time",
+    )
+
+
+def alert_event_at(when):
+    return AlertEvent.objects.create(
+        rule=alert_rule(), kind="evaluation", timestamp=when
+    )
+
+
+def alert_ended_at(when):
+    rule = alert_rule()
+    return Alert.objects.create(
+        rule=rule,
+        fingerprint=f"fp-{rule.pk}",
+        severity=rule.severity,
+        state="resolved",
+        since=when - dt.timedelta(hours=1),
+        ended_at=when,
+        last_evaluated_at=when,
+    )
+
+
 def audit_at(when):
     row = AuditLog.objects.create(
         action=AuditAction.EXPORT, method="GET", path="/export/", status_code=200
@@ -95,7 +127,9 @@ MAKERS = {
         lambda when: SystemHealthMetricFactory(timestamp=when),
         RAW_CUTOFF,
     ),
+    "alert_events": (alert_event_at, RAW_CUTOFF),
     "performance": (metric_ending_at, METRICS_CUTOFF),
+    "alerts": (alert_ended_at, METRICS_CUTOFF),
     "reports": (report_created_at, REPORT_CUTOFF),
     "audit_log": (audit_at, AUDIT_CUTOFF),
 }
@@ -103,7 +137,9 @@ MODELS = {
     "engagement": UserEngagementMetric,
     "data_quality": DataQualityMetric,
     "system_health": SystemHealthMetric,
+    "alert_events": AlertEvent,
     "performance": PerformanceMetric,
+    "alerts": Alert,
     "reports": Report,
     "audit_log": AuditLog,
 }
@@ -133,7 +169,9 @@ def test_rows_just_older_than_each_tables_cutoff_go_and_rows_at_it_stay():
         "engagement": 2,
         "data_quality": 2,
         "system_health": 2,
+        "alert_events": 2,
         "performance": 2,
+        "alerts": 2,
         "reports": 2,
         "audit_log": 2,
     }
@@ -141,13 +179,15 @@ def test_rows_just_older_than_each_tables_cutoff_go_and_rows_at_it_stay():
         "engagement": RAW_CUTOFF,
         "data_quality": RAW_CUTOFF,
         "system_health": RAW_CUTOFF,
+        "alert_events": RAW_CUTOFF,
         "performance": METRICS_CUTOFF,
+        "alerts": METRICS_CUTOFF,
         "reports": REPORT_CUTOFF,
         "audit_log": AUDIT_CUTOFF,
     }
     for table in MODELS:
         assert remaining(table) == kept[table], table
-    assert summary.removed == 12
+    assert summary.removed == 16
     assert summary.complete is True
 
 
@@ -173,6 +213,18 @@ def test_a_reports_deliveries_go_with_it_and_are_counted():
     assert list(ReportDelivery.objects.values_list("report_id", flat=True)) == [kept.pk]
 
 
+def test_a_resolved_alerts_events_go_with_it_and_open_alerts_stay():
+    old = alert_ended_at(METRICS_CUTOFF - JUST_BEFORE)
+    AlertEvent.objects.create(
+        rule=old.rule, alert=old, kind="evaluation", timestamp=NOW
+    )
+    still_open = alert_ended_at(METRICS_CUTOFF - dt.timedelta(days=400))
+    Alert.objects.filter(pk=still_open.pk).update(state="firing", ended_at=None)
+    [alerts] = run(tables=["alerts"]).tables
+    assert (alerts.removed, alerts.cascaded) == (1, {"analytics.AlertEvent": 1})
+    assert list(Alert.objects.values_list("pk", flat=True)) == [still_open.pk]
+
+
 def test_deleting_reports_never_loads_their_content():
     report_created_at(REPORT_CUTOFF - JUST_BEFORE, ["a@example.com"])
     with CaptureQueriesContext(connection) as queries:
@@ -191,8 +243,8 @@ def test_dry_run_removes_nothing_and_counts_what_a_real_run_removes():
     real = run()
     counts = [(t.table, t.removed, t.cascaded) for t in dry.tables]
     assert counts == [(t.table, t.removed, t.cascaded) for t in real.tables]
-    assert dry.as_dict()["removed"] == real.as_dict()["removed"] == 14
-    assert dry.tables[4].cascaded == {"analytics.ReportDelivery": 1}
+    assert dry.as_dict()["removed"] == real.as_dict()["removed"] == 18
+    assert dry.tables[6].cascaded == {"analytics.ReportDelivery": 1}
 
 
 def test_zero_keeps_a_table_forever(settings):
@@ -222,9 +274,11 @@ def test_zero_keeps_a_table_forever(settings):
 def test_zero_keeps_the_longer_lived_tables_forever_too(settings, setting):
     setattr(settings, setting, 0)
     seed_around_cutoffs()
-    [kept_forever] = [t for t in run().tables if t.setting == setting]
-    assert (kept_forever.cutoff, kept_forever.removed) == (None, 0)
-    assert len(remaining(kept_forever.table)) == 4
+    kept_forever = [t for t in run().tables if t.setting == setting]
+    assert kept_forever
+    for table in kept_forever:
+        assert (table.cutoff, table.removed) == (None, 0)
+        assert len(remaining(table.table)) == 4
 
 
 def delete_statements(queries, table: str) -> list[str]:
@@ -265,7 +319,7 @@ def test_small_and_default_batches_leave_the_same_rows(monkeypatch):
     kept = seed_around_cutoffs()
     monkeypatch.setattr(retention, "BATCH_SIZE", 1)
     summary = run()
-    assert summary.removed == 12
+    assert summary.removed == 16
     assert {t.table: t.batches for t in summary.tables} == dict.fromkeys(MODELS, 2)
     for table in MODELS:
         assert remaining(table) == kept[table], table
@@ -275,7 +329,7 @@ def test_a_second_run_removes_nothing_and_audits_nothing():
     kept = seed_around_cutoffs()
     run()
     again = run()
-    assert [t.removed for t in again.tables] == [0] * 6
+    assert [t.removed for t in again.tables] == [0] * 8
     assert again.removed == 0
     for table in MODELS:
         assert remaining(table) == kept[table], table
@@ -299,7 +353,9 @@ def test_a_run_that_removed_rows_leaves_one_audit_row_with_the_counts():
             "engagement": 2,
             "data_quality": 2,
             "system_health": 2,
+            "alert_events": 2,
             "performance": 2,
+            "alerts": 2,
             "reports": 3,
             "audit_log": 2,
         },
@@ -308,7 +364,9 @@ def test_a_run_that_removed_rows_leaves_one_audit_row_with_the_counts():
             "engagement": "2026-08-16T22:00:00+00:00",
             "data_quality": "2026-08-16T22:00:00+00:00",
             "system_health": "2026-08-16T22:00:00+00:00",
+            "alert_events": "2026-08-16T22:00:00+00:00",
             "performance": "2024-11-14T23:00:00+00:00",
+            "alerts": "2024-11-14T23:00:00+00:00",
             "reports": "2026-10-15T22:00:00+00:00",
             "audit_log": "2025-11-14T23:00:00+00:00",
         },
@@ -370,7 +428,9 @@ def test_batches_walk_the_date_where_an_index_leads_with_it_else_the_primary_key
         "engagement": True,
         "data_quality": True,
         "system_health": True,
+        "alert_events": True,
         "performance": False,  # period_end has no index: a date walk would sort
+        "alerts": False,
         "reports": True,
         "audit_log": True,
     }
