@@ -37,6 +37,10 @@ def default_rules() -> list[AlertRule]:
         _health(
             "Database slow", critical, "database", HealthType.DATABASE_LATENCY, 600
         ),
+        # Held for two hourly readings: one bad hour of a few attempts is noise.
+        _health(
+            "CRM sync failing", critical, "crm_sync", HealthType.SUCCESS_RATE, 3600
+        ),
         # Down means unreachable: no waiting.
         _health("Cache unreachable", critical, "cache", HealthType.CACHE_LATENCY, 0),
         AlertRule(

@@ -382,8 +382,9 @@ def test_default_alert_rules_show_the_incidents_as_resolved_alerts_and_none_fire
     from apps.analytics.models import Alert, AlertRule
     from apps.analytics.services.alerting import run_alerts
 
-    seed()
-    assert AlertRule.objects.count() == 7
+    # Enough users for hourly CRM sync readings (10 attempts an hour at least).
+    seed(users=20)
+    assert AlertRule.objects.count() == 8
     resolved = sorted(
         (alert.rule.name, alert.firing_since.hour, alert.ended_at.hour)
         for alert in Alert.objects.filter(state="resolved")
@@ -391,11 +392,14 @@ def test_default_alert_rules_show_the_incidents_as_resolved_alerts_and_none_fire
     # The gemini spike (critical at 13, 14 and 15h) fires once `for` (10 min) has
     # held, at the second reading, and so does its warning (a live run would
     # inhibit its notifications); the cache outage (down at 3h) fires at once.
+    # The CRM outage day's readings (every other hour) are all critical: it fires
+    # at the second, an hour held, and resolves at the next healthy reading.
     assert resolved == [
+        ("CRM sync failing", 11, 9),
         ("Cache unreachable", 3, 4),
         ("Gemini API slow", 14, 16),
         ("Gemini API slower than usual", 14, 16),
     ]
     assert not Alert.objects.filter(state__in=["pending", "firing"]).exists()
     summary = run_alerts(now=NOW)
-    assert (summary.rules, summary.firing, summary.pending) == (7, 0, 0)
+    assert (summary.rules, summary.firing, summary.pending) == (8, 0, 0)
