@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
-PORT = 8791
+PORT = int(os.environ.get("BENCH_PORT", "8791"))
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 SIZES = {  # requests per round and batches per round, by scale
     "small": (400, 4),
