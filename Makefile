@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate seed fuzz clean
+.PHONY: install run test lint format migrate seed fuzz clean bench load
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -42,6 +42,16 @@ test: install
 # throwaway one, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/fuzz make fuzz).
 fuzz: install
 	bash .ci/fuzz
+
+# Benchmarks against physical baselines (own PostgreSQL database and Redis
+# namespace, dropped at the end): make bench SCALE=small|medium|large
+SCALE ?= small
+bench: install
+	$(PY) -m bench --scale $(SCALE)
+
+# A bounded, headless locust run of mixed traffic on 127.0.0.1 (BENCHMARKS.md).
+load: install
+	$(PY) -m bench.load
 
 lint: install
 	$(VENV)/bin/ruff check .

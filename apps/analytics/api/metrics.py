@@ -32,7 +32,7 @@ from apps.analytics.services.engagement import (
     record_engagement,
     record_engagement_batch,
 )
-from apps.core.pagination import StandardPagination
+from apps.core.pagination import EstimatedCountPagination, StandardPagination
 from apps.core.scoping import ScopedAPIView
 
 
@@ -79,14 +79,18 @@ class PerformanceMetricListView(ScopedAPIView, generics.ListAPIView):
 
 
 class EngagementListView(ScopedAPIView, generics.ListAPIView):
-    """List engagement events: members their own, managers their team's."""
+    """List engagement events: members their own, managers their team's.
+
+    `count` is exact up to 10,000 events; past that, on PostgreSQL, it is the
+    database's estimate (the table holds millions of events).
+    """
 
     serializer_class = EngagementEventSerializer
     filterset_class = EngagementFilter
     filter_backends = [*ScopedAPIView.filter_backends, OrderingFilter]
     ordering_fields = ["timestamp", "engagement_type"]
     ordering = ["-timestamp", "-id"]
-    pagination_class = StandardPagination
+    pagination_class = EstimatedCountPagination
 
     def get_base_queryset(self):
         return UserEngagementMetric.objects.all()

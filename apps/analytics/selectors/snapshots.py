@@ -28,7 +28,11 @@ def by_user(metric_type, start, end, user_ids) -> dict:
 
 def snapshot(metric_type, start, end, user_ids) -> dict:
     """Compute one metric for a window and the users of a scope (None: everyone)."""
-    result = by_user(metric_type, start, end, user_ids)[ORG]
+    return as_snapshot(metric_type, by_user(metric_type, start, end, user_ids)[ORG])
+
+
+def as_snapshot(metric_type, result) -> dict:
+    """Return the snapshot of one scope's MetricResult."""
     return {
         "metric_type": metric_type,
         "label": LABELS[metric_type],

@@ -21,6 +21,7 @@ from apps.analytics.periods import (
 )
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
+from apps.analytics.selectors.engagement_window import window_engagement
 from apps.analytics.selectors.health import current_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
 
@@ -43,6 +44,15 @@ def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
     }
 
 
+def _snapshot(metric, start, end, user_ids) -> dict:
+    """Return a headline figure; engagement from the daily rollups where final."""
+    if metric == MetricType.USER_ENGAGEMENT:
+        # Counting raw events grows with the table; whole collected days do not.
+        result = window_engagement(start, end, user_ids)
+        return figures.as_snapshot(metric, result)
+    return figures.snapshot(metric, start, end, user_ids)
+
+
 @cache_analytics_result("dashboard")
 def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool):
     """Compute the cached part of a dashboard (keyed by scope, window and day)."""
@@ -53,8 +63,8 @@ def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool
     headline = []
     engagement = {}
     for metric, _, _ in figures.METRICS:
-        current = figures.snapshot(metric, start, end, scope.user_ids)
-        before = figures.snapshot(metric, previous_start, start, scope.user_ids)
+        current = _snapshot(metric, start, end, scope.user_ids)
+        before = _snapshot(metric, previous_start, start, scope.user_ids)
         if metric == MetricType.USER_ENGAGEMENT:
             engagement = current["breakdown"]
         headline.append(

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import dateparse, timezone
 
 from apps.analytics.cache import RealTimeAnalyticsCache
@@ -30,6 +30,7 @@ from apps.analytics.limits import (
 )
 from apps.analytics.models import EngagementType, UserEngagementMetric
 from apps.analytics.observability import EVENTS_TRACKED
+from apps.analytics.services.engagement_copy import copy_insert
 from apps.core.errors import UNSTORABLE, InvalidInput
 
 
@@ -188,8 +189,15 @@ def record_engagement(
     event = build_event(user, data, now=now or timezone.now())
     try:
         # Insert first, look up only on conflict: a repeat is the rare case, so the
-        # common one costs a single round trip.
-        with transaction.atomic():
+        # common one costs a single round trip. In autocommit the INSERT is its own
+        # transaction (no BEGIN and COMMIT around it); inside a caller's
+        # transaction a savepoint keeps a conflict from breaking it.
+        inner = (
+            transaction.atomic()
+            if connection.in_atomic_block
+            else contextlib.nullcontext()
+        )
+        with inner:
             event.save()
     except IntegrityError:
         if event.event_id is not None and (found := _existing(event.event_id, user)):
@@ -246,6 +254,8 @@ def record_engagement_batch(user, items: list, *, now=None) -> BatchResult:
 
 
 def _insert_new(user, events) -> BatchResult:
+    if connection.vendor == "postgresql":
+        return _copy_new(user, events)
     result = BatchResult()
     ids = [e.event_id for e in events if e.event_id is not None]
     stored = {
@@ -264,6 +274,46 @@ def _insert_new(user, events) -> BatchResult:
             result.created.append(event)
     with transaction.atomic():
         UserEngagementMetric.objects.bulk_create(result.created)
+    EVENTS_TRACKED.labels(source="batch").inc(len(result.created))
+    _count_live(result.created)
+    return result
+
+
+def _copy_new(user, events) -> BatchResult:
+    """Store a batch with COPY and ON CONFLICT DO NOTHING (PostgreSQL).
+
+    The same outcome as the look-up-then-insert path: new events created, the
+    event_ids stored before answered as duplicates, an event_id of another user's
+    refused with nothing stored.
+    """
+    unique, seen = [], set()
+    for event in events:
+        if event.event_id is not None:
+            if event.event_id in seen:
+                continue  # the same event twice in one batch: stored once
+            seen.add(event.event_id)
+        unique.append(event)
+    result = BatchResult()
+    with transaction.atomic():
+        stored = copy_insert(unique)
+        repeated = [e.event_id for e in unique if e.event_id not in stored]
+        before = (
+            {
+                e.event_id: e
+                for e in UserEngagementMetric.objects.filter(event_id__in=repeated)
+            }
+            if repeated
+            else {}
+        )
+        if any(e.user_id != user.pk for e in before.values()):
+            raise ValidationError(
+                {"events": "An event_id of this batch is already used."}
+            )
+        for event in unique:
+            if event.event_id is not None and event.event_id not in stored:
+                result.duplicates.append(before[event.event_id])
+            else:
+                result.created.append(event)
     EVENTS_TRACKED.labels(source="batch").inc(len(result.created))
     _count_live(result.created)
     return result

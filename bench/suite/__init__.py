@@ -1,0 +1,1 @@
+"""The benchmark suite run by `python -m bench`: data, scenarios, the table."""
