@@ -325,6 +325,9 @@ ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 m
 # Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# PostgreSQL: monthly partitions of the event tables made this many months ahead
+# (daily by the beat and at every migrate; a month without one goes to the default).
+ANALYTICS_PARTITION_MONTHS_AHEAD = env.int("ANALYTICS_PARTITION_MONTHS_AHEAD", default=3)
 # How long the other tables are kept (days; 0 keeps forever, as it does for the raw
 # data above): the audit trail, the aggregated metric rows and the stored reports.
 ANALYTICS_AUDIT_RETENTION_DAYS = env.int("ANALYTICS_AUDIT_RETENTION_DAYS", default=365)
@@ -473,6 +476,11 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-real-time-metrics": {
         "task": "apps.analytics.tasks.aggregate_real_time_metrics",
         "schedule": crontab(minute=5),  # Every hour, once the hour's events are in
+    },
+    # PostgreSQL's monthly partitions, made ahead (idempotent; a no-op on SQLite).
+    "ensure-analytics-partitions": {
+        "task": "apps.analytics.tasks.ensure_analytics_partitions",
+        "schedule": crontab(hour=0, minute=45),  # Daily at 0:45 AM
     },
     "cleanup-old-data": {
         "task": "apps.analytics.tasks.cleanup_old_analytics_data",

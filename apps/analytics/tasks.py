@@ -18,6 +18,7 @@ from apps.analytics.periods import (
 from apps.analytics.services.alerting import run_alerts
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
+from apps.analytics.services.partitions import ensure_partitions
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
 from apps.analytics.services.report_requests import PERIOD_OF
 from apps.analytics.services.reporting import ReportingService, run_scheduled_report
@@ -197,3 +198,19 @@ def cleanup_old_analytics_data(self, dry_run: bool = False) -> dict:
 def send_analytics_alerts() -> dict:
     """Evaluate every enabled alert rule, move its alert, send what is due."""
     return run_alerts().as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
+def ensure_analytics_partitions() -> list[str]:
+    """Create the event tables' monthly partitions ahead (beat: daily; PostgreSQL).
+
+    Idempotent: a month that has its partition is left alone.
+    """
+    return ensure_partitions()
