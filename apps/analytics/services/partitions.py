@@ -182,7 +182,11 @@ def drop_partition(table: str, partition: Partition, *, connection=None) -> int:
                 f'DELETE FROM "{EVENT_KEYS}" WHERE event_id IN (SELECT event_id'
                 f' FROM "{partition.name}" WHERE event_id IS NOT NULL)'
             )
+        # Deferred foreign key checks of rows written earlier in this transaction
+        # must run before their table goes (PostgreSQL refuses the DROP otherwise).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'DROP TABLE "{partition.name}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     logger.info("Dropped partition %s (%d rows)", partition.name, rows)
     return rows
 
