@@ -327,7 +327,9 @@ ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
 # PostgreSQL: monthly partitions of the event tables made this many months ahead
 # (daily by the beat and at every migrate; a month without one goes to the default).
-ANALYTICS_PARTITION_MONTHS_AHEAD = env.int("ANALYTICS_PARTITION_MONTHS_AHEAD", default=3)
+ANALYTICS_PARTITION_MONTHS_AHEAD = env.int(
+    "ANALYTICS_PARTITION_MONTHS_AHEAD", default=3
+)
 # How long the other tables are kept (days; 0 keeps forever, as it does for the raw
 # data above): the audit trail, the aggregated metric rows and the stored reports.
 ANALYTICS_AUDIT_RETENTION_DAYS = env.int("ANALYTICS_AUDIT_RETENTION_DAYS", default=365)

@@ -138,7 +138,7 @@ def test_deleting_an_event_releases_its_event_id():
     first, _ = record_engagement(user, data)
     first.delete()
     assert claims(event_id) == 0
-    stored, created = record_engagement(user, data)
+    _, created = record_engagement(user, data)
     assert created and claims(event_id) == 1
 
 
