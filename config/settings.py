@@ -325,6 +325,12 @@ ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 m
 # Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# Collecting a period fans out over the workers (one task per metric, joined by a
+# chord) when the organisation has at least this many active users; 0 never does.
+# Needs CELERY_RESULT_BACKEND with real workers (eager mode needs none).
+ANALYTICS_COLLECTION_FANOUT_USERS = env.int(
+    "ANALYTICS_COLLECTION_FANOUT_USERS", default=500
+)
 # PostgreSQL: monthly partitions of the event tables made this many months ahead
 # (daily by the beat and at every migrate; a month without one goes to the default).
 ANALYTICS_PARTITION_MONTHS_AHEAD = env.int(
