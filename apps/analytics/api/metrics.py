@@ -60,6 +60,8 @@ class EngagementFilter(DateRangeFilterSet):
 class PerformanceMetricListView(ScopedAPIView, generics.ListAPIView):
     """List stored performance metrics; organisation rows for managers and admins."""
 
+    reads_from_replica = True
+
     serializer_class = PerformanceMetricSerializer
     filterset_class = PerformanceMetricFilter
     filter_backends = [*ScopedAPIView.filter_backends, OrderingFilter]
@@ -80,6 +82,8 @@ class PerformanceMetricListView(ScopedAPIView, generics.ListAPIView):
 
 class EngagementListView(ScopedAPIView, generics.ListAPIView):
     """List engagement events: members their own, managers their team's."""
+
+    reads_from_replica = True
 
     serializer_class = EngagementEventSerializer
     filterset_class = EngagementFilter
