@@ -86,7 +86,8 @@ def load(now):
         SELECT (ARRAY['login','dashboard_view','meeting_view','debriefing_start',
                 'debriefing_submit','search'])[1 + g %% 6],
                'session-' || (g / 20), (g %% 300)::float, 'meeting', (g %% 5000)::text,
-               %s, %s::timestamptz - make_interval(secs => %s::float8 - %s::float8 * g / %s::float8),
+               %s, %s::timestamptz
+                   - make_interval(secs => %s::float8 - %s::float8 * g / %s::float8),
                %s, CASE WHEN g %% 2 = 0 THEN gen_random_uuid() END,
                (%s::bigint[])[1 + (g::bigint * 7919) %% %s]
         FROM generate_series(1, %s) AS g""",  # noqa: S608
