@@ -21,7 +21,10 @@ days in time order, half of them with an event_id, and measures:
    fold's COUNT and the engagement list's ORDER BY timestamp DESC LIMIT 50;
 3. the same table rebuilt plain (the reverse of migration 0012), then (1) again.
 
-About 5 minutes on 2 cores. It prints one table per part.
+About 10 minutes on 2 shared, loaded cores. It prints one table per part. The
+B-tree/BRIN part runs after the ingest step on purpose: rows stored later (events
+may arrive up to 30 days late, and inserts fill the free space VACUUM found) widen
+BRIN block ranges, as they do in production.
 """
 
 import datetime as dt
