@@ -38,6 +38,16 @@ def org():
 
 
 @pytest.fixture(autouse=True)
+def _skip_postgres_only_tests_elsewhere(request):
+    """Skip tests marked `postgres` unless the test database is PostgreSQL."""
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: PBKDF2's deliberate slowness adds minutes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

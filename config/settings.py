@@ -174,6 +174,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica of DATABASE_URL (a streaming standby): dashboards, lists
+# and exports read from it (apps/core/db_router.py); writes and transactions never.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        # Under test the replica is the primary's test database (no copy to fill).
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["apps.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: local memory by default, Redis through REDIS_URL -----------------------
@@ -325,6 +337,17 @@ ANALYTICS_CACHE_TIMEOUT = env.int("ANALYTICS_CACHE_TIMEOUT", default=300)  # 5 m
 # Per cache type overrides in seconds, e.g. {"dashboard": 60}
 ANALYTICS_CACHE_TIMEOUTS = env.json("ANALYTICS_CACHE_TIMEOUTS", default={})
 ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=90)
+# Collecting a period fans out over the workers (one task per metric, joined by a
+# chord) when the organisation has at least this many active users; 0 never does.
+# Needs CELERY_RESULT_BACKEND with real workers (eager mode needs none).
+ANALYTICS_COLLECTION_FANOUT_USERS = env.int(
+    "ANALYTICS_COLLECTION_FANOUT_USERS", default=500
+)
+# PostgreSQL: monthly partitions of the event tables made this many months ahead
+# (daily by the beat and at every migrate; a month without one goes to the default).
+ANALYTICS_PARTITION_MONTHS_AHEAD = env.int(
+    "ANALYTICS_PARTITION_MONTHS_AHEAD", default=3
+)
 # How long the other tables are kept (days; 0 keeps forever, as it does for the raw
 # data above): the audit trail, the aggregated metric rows and the stored reports.
 ANALYTICS_AUDIT_RETENTION_DAYS = env.int("ANALYTICS_AUDIT_RETENTION_DAYS", default=365)
@@ -473,6 +496,11 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-real-time-metrics": {
         "task": "apps.analytics.tasks.aggregate_real_time_metrics",
         "schedule": crontab(minute=5),  # Every hour, once the hour's events are in
+    },
+    # PostgreSQL's monthly partitions, made ahead (idempotent; a no-op on SQLite).
+    "ensure-analytics-partitions": {
+        "task": "apps.analytics.tasks.ensure_analytics_partitions",
+        "schedule": crontab(hour=0, minute=45),  # Daily at 0:45 AM
     },
     "cleanup-old-data": {
         "task": "apps.analytics.tasks.cleanup_old_analytics_data",

@@ -109,15 +109,26 @@ class EngagementType(models.TextChoices):
 
 
 class UserEngagementMetric(models.Model):
-    """One engagement event: who did what, in which session, on which entity."""
+    """One engagement event: who did what, in which session, on which entity.
 
+    On PostgreSQL the table is range-partitioned by month of `timestamp` (migration
+    0012, `apps.analytics.services.partitions`): its primary key is (id, timestamp)
+    there, and `event_id` is kept unique across partitions by a claim table filled
+    by a trigger, so a repeated event_id still raises IntegrityError on insert.
+    """
+
+    # Indexed by (user, timestamp), which also serves the user_id lookups (the
+    # cascade on user deletion): a separate user_id index would only cost writes.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="engagement_events",
+        db_index=False,
     )
     engagement_type = models.CharField(max_length=32, choices=EngagementType.choices)
-    session_id = models.CharField(max_length=128, db_index=True)
+    # Indexed in Meta (a plain B-tree): `db_index` would add a second, LIKE-pattern
+    # index on PostgreSQL that no query uses.
+    session_id = models.CharField(max_length=128)
     duration_seconds = models.FloatField(null=True, blank=True)
     entity_type = models.CharField(max_length=64, blank=True)
     entity_id = models.CharField(max_length=64, blank=True)
@@ -125,7 +136,7 @@ class UserEngagementMetric(models.Model):
     # it can be read but not queried by content.
     metadata = EncryptedJSONField(default=dict, blank=True)
     # When it happened (the period it counts in), and when we stored it.
-    timestamp = models.DateTimeField(db_index=True)
+    timestamp = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     # The client's idempotency key: the same event sent twice is stored once.
     event_id = models.UUIDField(null=True, blank=True, unique=True, default=None)
@@ -138,9 +149,20 @@ class UserEngagementMetric(models.Model):
                 name="engagement_duration_not_negative",
             )
         ]
+        # Each index is here for the queries named beside it; anything else the
+        # table is asked is a range of `timestamp` (partition-pruned on PostgreSQL).
         indexes = [
-            models.Index(fields=["user", "timestamp"]),
-            models.Index(fields=["engagement_type", "timestamp"]),
+            # Scoped rollups and lists (user_id IN team, timestamp range or order),
+            # a user's activity report, and deleting a user's events.
+            models.Index(
+                fields=["user", "timestamp"], name="analytics_u_user_id_ed7a43_idx"
+            ),
+            # Organisation-wide windows (rollups, the hourly fold's COUNT) and the
+            # engagement list's ORDER BY timestamp DESC LIMIT n: a B-tree, measured
+            # against BRIN in bench/partitioning.py (BRIN cannot serve the order).
+            models.Index(fields=["timestamp"], name="engagement_timestamp_idx"),
+            # The engagement list's `?session_id=` filter (exact match).
+            models.Index(fields=["session_id"], name="engagement_session_idx"),
         ]
 
     def __str__(self):
@@ -266,14 +288,28 @@ class SystemHealthMetric(TimeStampedModel):
     # Latency, error rate, queue depth: higher is worse; free disk, success rate: lower.
     higher_is_worse = models.BooleanField(default=True)
     metadata = models.JSONField(default=dict, blank=True)
-    timestamp = models.DateTimeField(db_index=True)
+    timestamp = models.DateTimeField()
 
     class Meta:
         ordering = ["-timestamp"]
+        # Range-partitioned by month of `timestamp` on PostgreSQL (migration 0012).
         indexes = [
-            models.Index(fields=["component", "timestamp"]),
-            models.Index(fields=["health_type", "timestamp"]),
-            models.Index(fields=["status", "timestamp"]),
+            # The raw readings list (ORDER BY timestamp DESC), report windows and
+            # latest_readings' `timestamp IN (...)`.
+            models.Index(fields=["timestamp"], name="health_timestamp_idx"),
+            # An alert rule's latest reading and its replay: one (component, type)
+            # up to a time, in time order. Also serves `?component=` lists.
+            models.Index(
+                fields=["component", "health_type", "timestamp"],
+                name="health_check_time_idx",
+            ),
+            # Incidents of a report window (readings that are not healthy), a small
+            # fraction of all readings.
+            models.Index(
+                fields=["timestamp"],
+                condition=~Q(status=HealthStatus.HEALTHY),
+                name="health_unhealthy_time_idx",
+            ),
         ]
 
     def __str__(self):

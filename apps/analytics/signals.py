@@ -14,10 +14,12 @@ Left out on purpose:
   includes today's date and its timeout is short, so new rollups show within it.
 """
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.apps import apps
+from django.db import connections, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from apps.analytics.cache import AnalyticsCache
+from apps.analytics.services.partitions import ensure_partitions
 from apps.crm.models import CRMSyncLog, ParticipantMatch
 from apps.debriefings.models import CompetitorMention, Debriefing, ExtractedField
 from apps.meetings.models import Meeting, MeetingParticipant
@@ -82,8 +84,18 @@ def invalidate_for_source_change(sender, instance, **kwargs):
     )
 
 
+def make_partitions_after_migrate(sender, using="default", **kwargs) -> None:
+    """Create the months' partitions ahead at every migrate (PostgreSQL)."""
+    ensure_partitions(connection=connections[using])
+
+
 def connect() -> None:
     """Connect the handlers (from AnalyticsConfig.ready)."""
+    post_migrate.connect(
+        make_partitions_after_migrate,
+        sender=apps.get_app_config("analytics"),
+        dispatch_uid="analytics-partitions-after-migrate",
+    )
     for model in SOURCE_DEPENDENTS:
         uid = f"analytics-invalidate-{model._meta.label_lower}"
         post_save.connect(invalidate_for_source_change, sender=model, dispatch_uid=uid)

@@ -16,8 +16,13 @@ from apps.analytics.periods import (
     periods_between,
 )
 from apps.analytics.services.alerting import run_alerts
-from apps.analytics.services.collection import collect_metrics
+from apps.analytics.services.collection import (
+    collect_metrics,
+    compute_metric,
+    store_computed_parts,
+)
 from apps.analytics.services.health import collect_system_health
+from apps.analytics.services.partitions import ensure_partitions
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
 from apps.analytics.services.report_requests import PERIOD_OF
 from apps.analytics.services.reporting import ReportingService, run_scheduled_report
@@ -56,8 +61,12 @@ def collect_performance_metrics(period: str = AggregationPeriod.DAILY) -> dict:
         target.start - dt.timedelta(days=settings.ANALYTICS_BACKFILL_DAYS),
         target.start - dt.timedelta(microseconds=1),
     )
-    gaps = collect_metrics(kind=period, periods=earlier, force=False)
-    result = collect_metrics(kind=period, periods=[target], force=True).as_dict()
+    gaps = collect_metrics(
+        kind=period, periods=earlier, force=False, allow_fan_out=True
+    )
+    result = collect_metrics(
+        kind=period, periods=[target], force=True, allow_fan_out=True
+    ).as_dict()
     result["gaps_filled"] = gaps.periods_computed
     return result
 
@@ -197,3 +206,53 @@ def cleanup_old_analytics_data(self, dry_run: bool = False) -> dict:
 def send_analytics_alerts() -> dict:
     """Evaluate every enabled alert rule, move its alert, send what is due."""
     return run_alerts().as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
+def ensure_analytics_partitions() -> list[str]:
+    """Create the event tables' monthly partitions ahead (beat: daily; PostgreSQL).
+
+    Idempotent: a month that has its partition is left alone.
+    """
+    return ensure_partitions()
+
+
+def _period(kind: str, start: str):
+    if kind not in AggregationPeriod.values:
+        raise ValueError(f"unknown period {kind!r}")
+    return period_containing(kind, dt.datetime.fromisoformat(start))
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def compute_period_metric(kind: str, start: str, metric_type: str) -> list[dict]:
+    """Compute one metric of one period for everyone (a part of a fanned-out
+    collection); reads only, so a retry is harmless."""
+    return compute_metric(_period(kind, start), metric_type)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def store_fanned_out_period(parts: list[list[dict]], kind: str, start: str) -> dict:
+    """Store the parts of a fanned-out period, organisation rows included (the
+    chord's callback). Upserts: running it twice leaves the same rows."""
+    return store_computed_parts(_period(kind, start), parts)

@@ -14,6 +14,7 @@ from rest_framework import generics, permissions
 
 from apps.accounts.scope import Scope
 from apps.core.audit import audit_unavailable, record_api_call
+from apps.core.db_router import replica_reads
 
 
 class HasScopePermission(permissions.BasePermission):
@@ -24,6 +25,11 @@ class HasScopePermission(permissions.BasePermission):
             return False
         required = getattr(view, "required_permission", None)
         return required is None or view.scope.allows(required)
+
+
+def _reading_replica(chunks):
+    with replica_reads():
+        yield from chunks
 
 
 class ScopedAPIView(generics.GenericAPIView):
@@ -40,6 +46,19 @@ class ScopedAPIView(generics.GenericAPIView):
     # Calls always audited (export, report generation), besides denials and reads
     # of another user's data, which every view audits.
     audit_action: str | None = None
+    # Dashboards, lists and exports: their GETs read from the read replica when one
+    # is configured (apps/core/db_router.py).
+    reads_from_replica = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (self.reads_from_replica and request.method in ("GET", "HEAD")):
+            return super().dispatch(request, *args, **kwargs)
+        with replica_reads():
+            response = super().dispatch(request, *args, **kwargs)
+        if getattr(response, "streaming", False):
+            # A streamed export reads its rows while it is sent, after dispatch.
+            response.streaming_content = _reading_replica(response.streaming_content)
+        return response
 
     @cached_property
     def scope(self) -> Scope:

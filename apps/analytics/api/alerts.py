@@ -147,6 +147,8 @@ class AlertListView(ScopedAPIView, generics.ListAPIView):
     """List alerts: admins all, managers those of their team's and the
     organisation's rules, members none."""
 
+    reads_from_replica = True
+
     required_permission = Permission.ALERTS
     scope_user_field = "rule__user"
     serializer_class = AlertSerializer

@@ -20,6 +20,8 @@ class DashboardView(ScopedAPIView):
     """Every metric for the last `days` days against the days before, for the
     caller's scope (organisation, team or self), with daily series."""
 
+    reads_from_replica = True
+
     serializer_class = DashboardQuery
 
     @extend_schema(

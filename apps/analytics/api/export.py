@@ -101,6 +101,8 @@ DATASET_FILTERS = frozenset(
 class ExportView(ScopedAPIView):
     """Stream one dataset the caller may see, as CSV or JSON."""
 
+    reads_from_replica = True
+
     renderer_classes = [JSONRenderer]
     content_negotiation_class = ErrorsAsJSON
     throttle_scope = "export"

@@ -32,6 +32,8 @@ class SystemHealthFilter(DateRangeFilterSet):
 class SystemHealthListView(ScopedAPIView, generics.ListAPIView):
     """List raw system health readings (admins only)."""
 
+    reads_from_replica = True
+
     required_permission = Permission.RAW_SYSTEM_HEALTH
     scope_user_field = None  # readings belong to no user
     serializer_class = SystemHealthMetricSerializer

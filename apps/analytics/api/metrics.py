@@ -60,6 +60,8 @@ class EngagementFilter(DateRangeFilterSet):
 class PerformanceMetricListView(ScopedAPIView, generics.ListAPIView):
     """List stored performance metrics; organisation rows for managers and admins."""
 
+    reads_from_replica = True
+
     serializer_class = PerformanceMetricSerializer
     filterset_class = PerformanceMetricFilter
     filter_backends = [*ScopedAPIView.filter_backends, OrderingFilter]
@@ -84,6 +86,8 @@ class EngagementListView(ScopedAPIView, generics.ListAPIView):
     `count` is exact up to 10,000 events; past that, on PostgreSQL, it is the
     database's estimate (the table holds millions of events).
     """
+
+    reads_from_replica = True
 
     serializer_class = EngagementEventSerializer
     filterset_class = EngagementFilter

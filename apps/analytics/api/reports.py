@@ -36,6 +36,8 @@ class ReportScopedView(ScopedAPIView):
 class ReportListView(ReportScopedView, generics.ListAPIView):
     """List the reports the caller may read, newest first."""
 
+    reads_from_replica = True
+
     serializer_class = ReportSerializer
     pagination_class = StandardPagination
     filterset_fields = ["report_type", "status"]

@@ -1,11 +1,16 @@
 """Collecting PerformanceMetric rows: compute each period once, upsert on its key."""
 
+import dataclasses
+import datetime as dt
 import logging
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from celery import chord, current_app
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,6 +45,8 @@ class CollectionSummary:
     kind: str
     periods_computed: list[str] = field(default_factory=list)
     periods_skipped: list[str] = field(default_factory=list)
+    # Periods handed to the workers (one task per metric, then one that stores).
+    periods_fanned_out: list[str] = field(default_factory=list)
     rows_written: int = 0
     rows_removed: int = 0
     quality_rows_written: int = 0
@@ -51,6 +58,7 @@ class CollectionSummary:
             "kind": self.kind,
             "periods_computed": self.periods_computed,
             "periods_skipped": self.periods_skipped,
+            "periods_fanned_out": self.periods_fanned_out,
             "rows_written": self.rows_written,
             "rows_removed": self.rows_removed,
             "quality_rows_written": self.quality_rows_written,
@@ -241,22 +249,32 @@ def collect_metrics(
     force: bool = False,
     now=None,
     progress: Callable[[Period, str], None] | None = None,
+    allow_fan_out: bool = False,
 ) -> CollectionSummary:
     """Compute and store every metric for `periods`.
 
     Periods already collected are skipped unless `force`; a period still in progress
-    is always recomputed (its figures are not final) and marked `partial`.
+    is always recomputed (its figures are not final) and marked `partial`. With
+    `allow_fan_out` (the beat's task) and a large organisation, each period is
+    computed on the workers instead (`fan_out_period`), with the same rows.
     """
     now = now or timezone.now()
     started = time.perf_counter()
     summary = CollectionSummary(kind=kind)
     done = collected_period_starts(kind, periods)
+    fan_out = allow_fan_out and should_fan_out()
     for period in periods:
         in_progress = period.end > now
         if period.start in done and not force and not in_progress:
             summary.periods_skipped.append(period.label)
             if progress:
                 progress(period, "skipped")
+            continue
+        if fan_out:
+            fan_out_period(period)
+            summary.periods_fanned_out.append(period.label)
+            if progress:
+                progress(period, "fanned out")
             continue
         written, removed, quality = store_period(
             period, compute_period(period), now=now
@@ -277,3 +295,75 @@ def collect_metrics(
         summary.seconds,
     )
     return summary
+
+
+# --- Fanning a period out over the workers ------------------------------------------
+#
+# A period of a large organisation is one task per metric (each selector computes
+# its metric for every user and the organisation in a few queries), run in parallel
+# on the workers; a chord then stores them all in one transaction, organisation
+# rows included, exactly as `store_period` does in-process. The organisation's
+# engagement row marks a period collected, so a period whose parts did not all
+# succeed is not marked and the next run computes it again.
+
+COMPUTE_TASK = "apps.analytics.tasks.compute_period_metric"
+STORE_TASK = "apps.analytics.tasks.store_fanned_out_period"
+
+
+def should_fan_out() -> bool:
+    """Tell whether the organisation is large enough (and the workers able) to
+    share a period's collection out."""
+    threshold = settings.ANALYTICS_COLLECTION_FANOUT_USERS
+    if threshold <= 0:
+        return False
+    # A chord joins its parts through the result backend; eager mode needs none.
+    if not (current_app.conf.task_always_eager or settings.CELERY_RESULT_BACKEND):
+        return False
+    return get_user_model().objects.filter(is_active=True).count() >= threshold
+
+
+def fan_out_period(period: Period):
+    """Queue one task per metric of `period`, joined by one that stores them."""
+    start = period.start.isoformat()
+    parts = [
+        current_app.signature(COMPUTE_TASK, args=(period.kind, start, metric_type))
+        for metric_type in METRIC_SELECTORS
+    ]
+    return chord(parts)(current_app.signature(STORE_TASK, args=(period.kind, start)))
+
+
+def compute_metric(period: Period, metric_type: str) -> list[dict]:
+    """Compute one metric of `period` for everyone; JSON-ready, for a chord."""
+    results = METRIC_SELECTORS[metric_type](period.start, period.end)
+    return [
+        {
+            **dataclasses.asdict(result),
+            "period_start": result.period_start.isoformat(),
+            "period_end": result.period_end.isoformat(),
+        }
+        for result in results.values()
+    ]
+
+
+def store_computed_parts(period: Period, parts: list[list[dict]]) -> dict:
+    """Store the metrics computed by `compute_metric` as `store_period` does."""
+    results: dict = {}
+    for part in parts:
+        for item in part:
+            result = MetricResult(
+                **{
+                    **item,
+                    "period_start": dt.datetime.fromisoformat(item["period_start"]),
+                    "period_end": dt.datetime.fromisoformat(item["period_end"]),
+                }
+            )
+            results.setdefault(result.metric_type, {})[result.user_id] = result
+    # Every metric in the selectors' order, as compute_period returns them.
+    ordered = {m: results.get(m, {}) for m in METRIC_SELECTORS}
+    written, removed, quality = store_period(period, ordered)
+    return {
+        "period": period.label,
+        "rows_written": written,
+        "rows_removed": removed,
+        "quality_rows_written": quality,
+    }

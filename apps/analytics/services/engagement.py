@@ -280,7 +280,7 @@ def _insert_new(user, events) -> BatchResult:
 
 
 def _copy_new(user, events) -> BatchResult:
-    """Store a batch with COPY and ON CONFLICT DO NOTHING (PostgreSQL).
+    """Store a batch with COPY, skipping the event_ids already claimed (PostgreSQL).
 
     The same outcome as the look-up-then-insert path: new events created, the
     event_ids stored before answered as duplicates, an event_id of another user's

@@ -1,16 +1,21 @@
 """Batch ingest on PostgreSQL: COPY into a temporary table, then one INSERT.
 
-`INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING RETURNING event_id`
-stores the new events and skips the event_ids stored before (or by a concurrent
-request) in one statement, so a batch needs no prior look-up and no retry; COPY
-carries the rows in the cheapest wire format. The temporary table lives as long
-as the connection and is emptied at each commit.
+`INSERT ... SELECT ... WHERE <event_id not claimed yet> RETURNING event_id` stores
+the new events and skips the event_ids stored before in one statement, so a batch
+needs no prior look-up; COPY carries the rows in the cheapest wire format. The
+events table is partitioned by month, so event_id is kept unique by the claim
+table its trigger fills (services/partitions.py), not by a unique index that
+`ON CONFLICT` could name: an event_id claimed by a concurrent request between the
+check and the insert fails the claim with an IntegrityError, and the caller
+retries the batch. The temporary table lives as long as the connection and is
+emptied at each commit.
 """
 
 from django.db import connection
 from django.utils import timezone
 
 from apps.analytics.models import UserEngagementMetric
+from apps.analytics.services.partitions import EVENT_KEYS
 
 STAGING = "analytics_engagement_staging"
 COLUMNS = (
@@ -36,8 +41,10 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
 """
 RESET_STAGING = f"{CREATE_STAGING}; DELETE FROM {STAGING}"  # noqa: S608 - fixed
 INSERT_NEW = f"""INSERT INTO {TABLE} ({", ".join(COLUMNS)})
-SELECT {", ".join(COLUMNS)} FROM {STAGING} ORDER BY ord
-ON CONFLICT (event_id) DO NOTHING
+SELECT {", ".join(COLUMNS)} FROM {STAGING} AS new
+WHERE new.event_id IS NULL
+   OR NOT EXISTS (SELECT 1 FROM "{EVENT_KEYS}" AS k WHERE k.event_id = new.event_id)
+ORDER BY ord
 RETURNING id, event_id
 """  # noqa: S608 - fixed table and column names
 

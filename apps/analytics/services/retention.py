@@ -8,6 +8,11 @@ Rows go in batches of BATCH_SIZE, each its own short transaction: the locks last
 one batch, memory stays flat, and a run cut short (a time limit, the database
 restarting) has kept what it committed; the next run carries on. A run removes
 only rows older than the cutoff, so running it again removes nothing.
+
+On PostgreSQL the event tables are partitioned by month (services/partitions.py):
+there every month wholly older than the cutoff is dropped at once, and only the
+rows of the month the cutoff falls in (and of the default partition) are deleted
+in batches.
 """
 
 import datetime as dt
@@ -32,6 +37,7 @@ from apps.analytics.models import (
     UserEngagementMetric,
 )
 from apps.analytics.periods import local_day, local_midnight
+from apps.analytics.services import partitions
 from apps.core.models import AuditAction, AuditLog
 
 logger = logging.getLogger(__name__)
@@ -95,6 +101,8 @@ class TableCleanup:
     retention_days: int
     cutoff: dt.datetime | None  # None: kept forever
     removed: int = 0
+    # Whole monthly partitions dropped (PostgreSQL), their rows counted in removed.
+    dropped_partitions: list[str] = field(default_factory=list)
     # Rows of other tables deleted with them (cascades), by model label.
     cascaded: dict[str, int] = field(default_factory=dict)
     batches: int = 0
@@ -107,6 +115,7 @@ class TableCleanup:
             "cutoff": self.cutoff.isoformat() if self.cutoff else None,
             "removed": self.removed,
             "cascaded": dict(self.cascaded),
+            "dropped_partitions": list(self.dropped_partitions),
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
         }
@@ -193,6 +202,7 @@ def cleanup_old_data(
                 if dry_run:
                     _count(rule, result)
                 else:
+                    _drop_old_partitions(rule, result)
                     _delete_in_batches(rule, result)
             result.seconds = time.perf_counter() - table_started
             _log_table(result, dry_run)
@@ -261,6 +271,18 @@ def _leads_an_index(model: type[models.Model], name: str) -> bool:
     )
 
 
+def _drop_old_partitions(rule: RetentionRule, result: TableCleanup) -> None:
+    """Drop the table's monthly partitions that end at or before the cutoff."""
+    table = rule.model._meta.db_table
+    # A dropped partition takes no cascade along: only tables nothing points to.
+    if not partitions.is_partitioned(table) or _cascading_relations(rule.model):
+        return
+    for partition in partitions.month_partitions(table):
+        if partition.end <= result.cutoff:
+            result.removed += partitions.drop_partition(table, partition)
+            result.dropped_partitions.append(partition.name)
+
+
 def _delete_in_batches(rule: RetentionRule, result: TableCleanup) -> None:
     """Delete the old rows BATCH_SIZE at a time, each batch committed on its own.
 
@@ -322,13 +344,16 @@ def _log_table(result: TableCleanup, dry_run: bool) -> None:
         logger.info("Retention %s: kept forever (%s=0)", result.table, result.setting)
         return
     logger.info(
-        "Retention %s: %d rows older than %s %s%s in %d batches, %.2fs",
+        "Retention %s: %d rows older than %s %s%s in %d batches%s, %.2fs",
         result.table,
         result.removed,
         result.cutoff.isoformat(),
         "would be removed" if dry_run else "removed",
         f" (with {result.cascaded})" if result.cascaded else "",
         result.batches,
+        f" and {len(result.dropped_partitions)} dropped partitions"
+        if result.dropped_partitions
+        else "",
         result.seconds,
     )
 

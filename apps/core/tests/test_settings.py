@@ -68,6 +68,7 @@ def test_embedded_default_needs_no_environment():
         "collect-hourly-metrics",
         "collect-monthly-metrics",
         "collect-weekly-metrics",
+        "ensure-analytics-partitions",
         "generate-daily-reports",
         "generate-monthly-reports",
         "generate-weekly-reports",

@@ -200,6 +200,7 @@ def test_the_summary_dict_names_each_setting_cutoff_and_count():
         "cutoff": "2026-08-16T22:00:00+00:00",  # local midnight in summer time
         "removed": 1,
         "cascaded": {},
+        "dropped_partitions": [],
         "batches": 1,
     }
     assert tables["audit_log"]["cutoff"] == "2025-11-14T23:00:00+00:00"
