@@ -1,6 +1,7 @@
 """`python -m bench --scale small|medium|large`: S1-S6 against physical baselines.
 
-It creates its own PostgreSQL database (mia_perf_bench_<scale>) and Redis
+It creates its own PostgreSQL database (mia_perf_bench_<scale>, the prefix set by
+BENCH_DATABASE_PREFIX) and Redis
 namespace (BENCH_REDIS_URL, default db 5, key prefix bench-<pid>), loads the
 scale's data with COPY, collects the daily rollups, serves the project with
 gunicorn (2 workers) on 127.0.0.1, runs the scenarios (each product figure
@@ -129,7 +130,9 @@ def _table(rows) -> str:
 def run(args) -> dict:
     code = Path(args.code).resolve() if args.code else SUITE_ROOT
     sys.path[:0] = [str(code), str(SUITE_ROOT)]
-    database = f"mia_perf_bench_{args.scale}"
+    # A prefix of its own per session when several benchmark on one server.
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "mia_perf_bench")
+    database = f"{prefix}_{args.scale}"
     _admin_sql(f"DROP DATABASE IF EXISTS {database}")
     _admin_sql(f"CREATE DATABASE {database}")
     _environment(args, database)

@@ -34,7 +34,7 @@ from apps.analytics.selectors.engagement import engagement_results
 ENGAGEMENT = MetricType.USER_ENGAGEMENT
 
 
-def _whole_days(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+def whole_days(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     """Return the local midnights of the whole local days inside [start, end)."""
     day = timezone.localtime(start, local_zone()).date()
     if local_midnight(day) < start:
@@ -87,7 +87,7 @@ def _empty() -> dict:
     return {"events": 0, "sessions": 0, "duration": 0.0, "by_type": defaultdict(int)}
 
 
-def _day_ranges(days: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]:
+def day_ranges(days: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]:
     """Merge consecutive day starts into [first, last + 1 day) ranges."""
     ranges: list = []
     for day in days:
@@ -103,7 +103,7 @@ def _day_ranges(days: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]
 
 def window_engagement(start: dt.datetime, end: dt.datetime, user_ids=None):
     """Return the scope's engagement MetricResult over [start, end)."""
-    stored_days, stored = _stored_days(_whole_days(start, end), user_ids)
+    stored_days, stored = _stored_days(whole_days(start, end), user_ids)
     per_user = _raw_tallies_outside(start, end, stored_days, user_ids)
     for user_id, tally in stored.items():
         mine = per_user.setdefault(user_id, _empty())
@@ -118,7 +118,7 @@ def _raw_tallies_outside(start, end, stored_days, user_ids) -> dict:
     """Count raw events of [start, end) outside the stored days' ranges."""
     events = scope_filter(UserEngagementMetric.objects.order_by(), "user_id", user_ids)
     outside = Q(timestamp__gte=start, timestamp__lt=end)
-    for first, last in _day_ranges(stored_days):
+    for first, last in day_ranges(stored_days):
         outside &= ~Q(timestamp__gte=first, timestamp__lt=last)
     events = events.filter(outside)
     per_user = {

@@ -21,7 +21,7 @@ from apps.analytics.periods import (
 )
 from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
-from apps.analytics.selectors.engagement_window import window_engagement
+from apps.analytics.selectors.headline import headline_snapshots
 from apps.analytics.selectors.health import current_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
 
@@ -44,15 +44,6 @@ def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
     }
 
 
-def _snapshot(metric, start, end, user_ids) -> dict:
-    """Return a headline figure; engagement from the daily rollups where final."""
-    if metric == MetricType.USER_ENGAGEMENT:
-        # Counting raw events grows with the table; whole collected days do not.
-        result = window_engagement(start, end, user_ids)
-        return figures.as_snapshot(metric, result)
-    return figures.snapshot(metric, start, end, user_ids)
-
-
 @cache_analytics_result("dashboard")
 def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool):
     """Compute the cached part of a dashboard (keyed by scope, window and day)."""
@@ -60,11 +51,15 @@ def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool
     # Local calendar days, as metrics.md asks: never days x 24 hours across DST.
     start = shift_local_days(end, -days)
     previous_start, _ = previous_window(start, end)
+    # From the daily rollups where final: computing from the source tables grew
+    # with them (selectors.headline).
+    currents, befores = headline_snapshots(
+        [(start, end), (previous_start, start)], scope.user_ids
+    )
     headline = []
     engagement = {}
     for metric, _, _ in figures.METRICS:
-        current = _snapshot(metric, start, end, scope.user_ids)
-        before = _snapshot(metric, previous_start, start, scope.user_ids)
+        current, before = currents[metric], befores[metric]
         if metric == MetricType.USER_ENGAGEMENT:
             engagement = current["breakdown"]
         headline.append(
