@@ -81,27 +81,34 @@ def engagement_results(start, end, per_user: dict, windows: dict | None) -> dict
         **{user_id: (1, tally) for user_id, tally in per_user.items()},
         ORG: (len(per_user), {**totals, "by_type": org_by_type}),
     }
-    results = {}
-    for user_id, (active, tally) in scopes.items():
-        breakdown = {
-            "events": tally["events"],
-            "events_by_type": dict(sorted(tally["by_type"].items())),
-            "sessions": tally["sessions"],
-            # A session lasts as long as its events' durations add up to.
-            "mean_session_seconds": rounded(
-                ratio(tally["duration"] or 0, tally["sessions"]), 1
-            ),
-            "events_per_active_user": rounded(ratio(tally["events"], active), 2),
-        }
-        if windows and user_id is ORG:
-            breakdown.update(windows)
-        results[user_id] = MetricResult(
-            metric_type=MetricType.USER_ENGAGEMENT,
-            period_start=start,
-            period_end=end,
-            user_id=user_id,
-            value=active,
-            sample_size=tally["events"],
-            breakdown=breakdown,
+    return {
+        user_id: engagement_result(
+            start, end, user_id, active, tally, windows if user_id is ORG else None
         )
-    return results
+        for user_id, (active, tally) in scopes.items()
+    }
+
+
+def engagement_result(start, end, user_id, active: int, tally: dict, windows=None):
+    """Build one scope's result from its active users and its summed tally."""
+    breakdown = {
+        "events": tally["events"],
+        "events_by_type": dict(sorted(tally["by_type"].items())),
+        "sessions": tally["sessions"],
+        # A session lasts as long as its events' durations add up to.
+        "mean_session_seconds": rounded(
+            ratio(tally["duration"] or 0, tally["sessions"]), 1
+        ),
+        "events_per_active_user": rounded(ratio(tally["events"], active), 2),
+    }
+    if windows:
+        breakdown.update(windows)
+    return MetricResult(
+        metric_type=MetricType.USER_ENGAGEMENT,
+        period_start=start,
+        period_end=end,
+        user_id=user_id,
+        value=active,
+        sample_size=tally["events"],
+        breakdown=breakdown,
+    )

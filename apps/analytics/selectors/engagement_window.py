@@ -29,7 +29,7 @@ from apps.analytics.models import (
 )
 from apps.analytics.periods import local_midnight, local_zone
 from apps.analytics.selectors.base import ORG, scope_filter
-from apps.analytics.selectors.engagement import engagement_results
+from apps.analytics.selectors.engagement import engagement_result
 
 ENGAGEMENT = MetricType.USER_ENGAGEMENT
 
@@ -46,41 +46,55 @@ def whole_days(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     return starts
 
 
-def _stored_days(starts: list[dt.datetime], user_ids) -> tuple[list, dict]:
-    """Return the final day starts among `starts` and the users' tallies there.
+def _stored_days(starts: list[dt.datetime], user_ids) -> tuple[list, set, dict]:
+    """Return the final day starts among `starts`, their active users and tally.
 
-    One query: the organisation's daily engagement rows (a day is final when its
-    row exists and is not partial) with the users' rows of the same days.
+    The organisation's daily engagement rows say which days are final (the row
+    exists and is not partial). For everyone, they also hold the day's totals,
+    so only the ids of the users with a row are read besides (one more query,
+    no per-user metadata: its size would grow with the users); for some users,
+    their rows are read and added up in the same query.
     """
     if not starts:
-        return [], {}
+        return [], set(), _empty()
     rows = PerformanceMetric.objects.filter(
         metric_type=ENGAGEMENT,
         aggregation_period=AggregationPeriod.DAILY,
         period_start__in=starts,
     )
     users = Q(user__isnull=False) if user_ids is None else Q(user_id__in=user_ids)
-    rows = rows.filter(Q(user__isnull=True) | users)
+    mine = Q(user__isnull=True) if user_ids is None else Q(user__isnull=True) | users
     final, by_day = set(), defaultdict(list)
-    for start, user_id, metadata in rows.values_list(
+    for start, user_id, metadata in rows.filter(mine).values_list(
         "period_start", "user_id", "metadata"
     ):
-        if user_id is None:
-            if not metadata.get("partial"):
-                final.add(start)
-        else:
+        if user_id is None and not metadata.get("partial"):
+            final.add(start)
+        if (user_id is None) == (user_ids is None):
             by_day[start].append((user_id, metadata))
-    per_user: dict = {}
+    tally, active = _empty(), set()
     for start in final:
         for user_id, metadata in by_day[start]:
-            tally = per_user.setdefault(user_id, _empty())
-            sessions = metadata.get("sessions", 0)
-            tally["events"] += metadata.get("events", 0)
-            tally["sessions"] += sessions
-            tally["duration"] += (metadata.get("mean_session_seconds") or 0) * sessions
-            for kind, n in metadata.get("events_by_type", {}).items():
-                tally["by_type"][kind] += n
-    return sorted(final), per_user
+            active.add(user_id)
+            _add_day(tally, metadata)
+    if user_ids is None and final:
+        active = set(
+            rows.filter(users, period_start__in=final)
+            .order_by()
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    return sorted(final), active, tally
+
+
+def _add_day(tally: dict, metadata: dict) -> None:
+    """Add one stored day's figures (a user's or the organisation's) to a tally."""
+    sessions = metadata.get("sessions", 0)
+    tally["events"] += metadata.get("events", 0)
+    tally["sessions"] += sessions
+    tally["duration"] += (metadata.get("mean_session_seconds") or 0) * sessions
+    for kind, n in metadata.get("events_by_type", {}).items():
+        tally["by_type"][kind] += n
 
 
 def _empty() -> dict:
@@ -103,15 +117,14 @@ def day_ranges(days: list[dt.datetime]) -> list[tuple[dt.datetime, dt.datetime]]
 
 def window_engagement(start: dt.datetime, end: dt.datetime, user_ids=None):
     """Return the scope's engagement MetricResult over [start, end)."""
-    stored_days, stored = _stored_days(whole_days(start, end), user_ids)
-    per_user = _raw_tallies_outside(start, end, stored_days, user_ids)
-    for user_id, tally in stored.items():
-        mine = per_user.setdefault(user_id, _empty())
+    stored_days, active, tally = _stored_days(whole_days(start, end), user_ids)
+    for user_id, raw in _raw_tallies_outside(start, end, stored_days, user_ids).items():
+        active.add(user_id)
         for key in ("events", "sessions", "duration"):
-            mine[key] = (mine[key] or 0) + tally[key]
-        for kind, n in tally["by_type"].items():
-            mine["by_type"][kind] += n
-    return engagement_results(start, end, per_user, None)[ORG]
+            tally[key] += raw[key] or 0
+        for kind, n in raw["by_type"].items():
+            tally["by_type"][kind] += n
+    return engagement_result(start, end, ORG, len(active), tally)
 
 
 def _raw_tallies_outside(start, end, stored_days, user_ids) -> dict:

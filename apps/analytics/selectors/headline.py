@@ -109,6 +109,8 @@ def headline_snapshots(windows: list[Window], user_ids) -> list[dict]:
     One query reads the stored days of every window, one per rate counts the raw
     rest of every window; engagement reads its own (engagement_window).
     """
+    if not windows:
+        return []
     wholes = [whole_days(start, end) for start, end in windows]
     final, stored = _stored_counts(sorted({d for ds in wholes for d in ds}), user_ids)
     days = [[day for day in whole if day in final] for whole in wholes]

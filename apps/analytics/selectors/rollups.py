@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
 from apps.analytics.periods import Period, periods_between
+from apps.analytics.selectors.headline import headline_snapshots
 from apps.analytics.selectors.snapshots import FORMATS, LABELS, METRICS, snapshot
 
 ENGAGEMENT = MetricType.USER_ENGAGEMENT
@@ -113,9 +114,26 @@ def series_values(
     """Return the periods of `kind` in [start, end) and each metric's values there."""
     metrics = list(metrics) if metrics else [metric for metric, _, _ in METRICS]
     periods = periods_between(kind, start, end - dt.timedelta(microseconds=1))
-    figures = snapshots(dict(enumerate(periods)), user_ids, metrics, now=now)
+    stored = _stored(_final(periods, now or timezone.now()), user_ids, metrics)
+    # The rest (today, a period never collected): only values are shown, so count
+    # what they need (selectors.headline) rather than compute whole breakdowns.
+    missing = [
+        p for p in periods if any((m, p.kind, p.start) not in stored for m in metrics)
+    ]
+    computed = dict(
+        zip(
+            [p.start for p in missing],
+            headline_snapshots([(p.start, p.end) for p in missing], user_ids),
+            strict=True,
+        )
+    )
     values = {
-        metric: [figures[i, metric]["value"] for i in range(len(periods))]
+        metric: [
+            (stored.get((metric, p.kind, p.start)) or computed[p.start][metric])[
+                "value"
+            ]
+            for p in periods
+        ]
         for metric in metrics
     }
     return periods, values
