@@ -133,13 +133,18 @@ def _event_id(errors, value):
         return None
 
 
+# Built once: TextChoices.values builds a new list on every access, which cost a
+# third of build_event for a batch of 1,000 events.
+ENGAGEMENT_TYPES = frozenset(EngagementType.values)
+
+
 def build_event(user, data: dict, *, now) -> UserEngagementMetric:
     """Validate one event's fields; raise ValidationError naming each bad one."""
     errors: dict = {}
     if getattr(user, "pk", None) is None:
         errors["user"] = "user must be a saved user."
     kind = data.get("engagement_type")
-    if kind not in EngagementType.values:
+    if not isinstance(kind, str) or kind not in ENGAGEMENT_TYPES:
         allowed = ", ".join(EngagementType.values)
         errors["engagement_type"] = (
             f"Unknown engagement_type {kind!r}; one of {allowed}."
