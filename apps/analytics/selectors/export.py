@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connections, models
 
 from apps.accounts.scope import Permission, Scope
 from apps.analytics.models import (
@@ -160,9 +160,41 @@ def export_rows(
         rows = scope.filter(
             rows, dataset.user_field, organisation_rows=dataset.organisation_rows
         )
-    return (
+    rows = (
         rows.filter(days_filter(dataset.date_field, start_date, end_date), **filters)
         .order_by(dataset.date_field, "pk")
         .values_list(*dataset.columns)
-        .iterator(chunk_size=FETCH_ROWS)
     )
+    if connections[rows.db].vendor == "postgresql":
+        return _server_side_rows(rows, dataset)
+    return rows.iterator(chunk_size=FETCH_ROWS)
+
+
+def _server_side_rows(rows: models.QuerySet, dataset: Dataset) -> Iterator[tuple]:
+    """Yield the query's rows from a psycopg server-side cursor, converting only
+    the columns whose field says how (the encrypted and JSON ones).
+
+    Django's iterator runs every row through its generic converter chain; psycopg
+    already returns the other columns as the values Django would (aware UTC
+    datetimes, UUIDs, numbers), and at a million rows that chain was a quarter
+    of an export's time (bench/profile.py export).
+    """
+    connection = connections[rows.db]
+    sql, params = rows.query.get_compiler(rows.db).as_sql()
+    fields = [dataset.model._meta.get_field(name) for name in dataset.columns]
+    convert = [
+        (i, field.from_db_value)
+        for i, field in enumerate(fields)
+        if hasattr(field, "from_db_value")
+    ]
+    # Django's own server-side cursor (WITH HOLD in autocommit, as its iterator
+    # uses), so the query is still seen by its logging and query counts.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(FETCH_ROWS):
+            for row in chunk:
+                if convert:
+                    row = list(row)
+                    for i, from_db in convert:
+                        row[i] = from_db(row[i], None, connection)
+                yield tuple(row)
