@@ -9,6 +9,7 @@ errors (must be 0), the throughput and the latency percentiles per request type.
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from bench.__main__ import PORT, SUITE_ROOT, _admin_sql, _environment, _serve, _token
 
-DATABASE = "mia_perf_bench_load"
+DATABASE = f"{os.environ.get('BENCH_DATABASE_PREFIX', 'mia_perf_bench')}_load"
 
 
 def main() -> None:
