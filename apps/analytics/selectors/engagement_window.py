@@ -127,13 +127,36 @@ def window_engagement(start: dt.datetime, end: dt.datetime, user_ids=None):
     return engagement_result(start, end, ORG, len(active), tally)
 
 
+def outside(start, end, stored_days) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Return the parts of [start, end) outside the stored days, in order."""
+    parts, cursor = [], start
+    for first, last in day_ranges(stored_days):
+        if cursor < first:
+            parts.append((cursor, first))
+        cursor = max(cursor, last)
+    if cursor < end:
+        parts.append((cursor, end))
+    return parts
+
+
+def in_ranges(field: str, parts) -> Q:
+    """Match `field` in any of the [first, last) ranges (nothing when none).
+
+    Positive ranges, not the window minus the stored days: the planner then
+    scans only these ranges of the timestamp index, not the whole window.
+    """
+    if not parts:
+        return Q(pk__in=[])
+    condition = Q()
+    for first, last in parts:
+        condition |= Q(**{f"{field}__gte": first, f"{field}__lt": last})
+    return condition
+
+
 def _raw_tallies_outside(start, end, stored_days, user_ids) -> dict:
     """Count raw events of [start, end) outside the stored days' ranges."""
     events = scope_filter(UserEngagementMetric.objects.order_by(), "user_id", user_ids)
-    outside = Q(timestamp__gte=start, timestamp__lt=end)
-    for first, last in day_ranges(stored_days):
-        outside &= ~Q(timestamp__gte=first, timestamp__lt=last)
-    events = events.filter(outside)
+    events = events.filter(in_ranges("timestamp", outside(start, end, stored_days)))
     per_user = {
         row.pop("user_id"): {**row, "by_type": defaultdict(int)}
         for row in events.values("user_id").annotate(

@@ -28,7 +28,8 @@ from django.db.models import Count, F, Q, QuerySet
 from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
 from apps.analytics.selectors.base import ratio, scope_filter
 from apps.analytics.selectors.engagement_window import (
-    day_ranges,
+    in_ranges,
+    outside,
     whole_days,
     window_engagement,
 )
@@ -115,7 +116,7 @@ def headline_snapshots(windows: list[Window], user_ids) -> list[dict]:
     final, stored = _stored_counts(sorted({d for ds in wholes for d in ds}), user_ids)
     days = [[day for day in whole if day in final] for whole in wholes]
     rests = [
-        _outside(start, end, mine)
+        outside(start, end, mine)
         for (start, end), mine in zip(windows, days, strict=True)
     ]
     raw = {
@@ -182,22 +183,10 @@ def _stored_counts(starts: list[dt.datetime], user_ids) -> tuple[set, dict]:
     return final, counts
 
 
-def _outside(start, end, stored_days) -> list[Window]:
-    """Return the parts of [start, end) outside the stored days."""
-    parts, cursor = [], start
-    for first, last in day_ranges(stored_days):
-        if cursor < first:
-            parts.append((cursor, first))
-        cursor = max(cursor, last)
-    if cursor < end:
-        parts.append((cursor, end))
-    return parts
-
-
 def _raw_counts(source: RateSource, rests: list[list[Window]], user_ids) -> list:
     """Return [(numerator, denominator)] per window of a rate's raw rest (one query)."""
     field = source.time_field
-    within = [_any_range(field, parts) if parts else Q(pk__in=[]) for parts in rests]
+    within = [in_ranges(field, parts) for parts in rests]
     rows = scope_filter(source.queryset(), source.user_field, user_ids)
     everywhere = Q()
     for condition in within:
@@ -212,10 +201,3 @@ def _raw_counts(source: RateSource, rests: list[list[Window]], user_ids) -> list
         },
     )
     return [(totals[f"n{i}"], totals[f"d{i}"]) for i in range(len(rests))]
-
-
-def _any_range(field: str, parts: list[Window]) -> Q:
-    condition = Q()
-    for first, last in parts:
-        condition |= Q(**{f"{field}__gte": first, f"{field}__lt": last})
-    return condition

@@ -137,3 +137,15 @@ def test_the_queries_do_not_grow_with_the_rows(days, django_assert_num_queries):
     # (three each).
     with django_assert_num_queries(12):
         headline_snapshots(windows, [ann.pk])
+
+
+def test_a_window_of_collected_whole_days_counts_nothing_raw(attempts):
+    _collect("2026-03-07", "2026-03-08")
+    whole = (local("2026-03-07"), local("2026-03-09"))
+
+    [figures, partial] = headline_snapshots(
+        [whole, (local("2026-03-06", 15), local("2026-03-09"))], [attempts.pk]
+    )
+
+    assert (figures[CRM]["numerator"], figures[CRM]["denominator"]) == (2, 4)
+    assert (partial[CRM]["numerator"], partial[CRM]["denominator"]) == (2, 5)
