@@ -66,6 +66,8 @@ CUSUM_K = 1.0  # CUSUM allowance, in scales: drifts above ~2 scales accumulate
 CUSUM_CLIP = 3.0  # a single spike adds at most CUSUM_CLIP - CUSUM_K to the sum
 CUSUM_H = 14.0  # CUSUM decision interval
 SHIFT_RUN = 5  # consecutive same-side outliers that confirm a level shift
+REVERT_MEMORY = 200.0  # spacings a shift is remembered, to return from it quietly
+REVERT_RATIO = 0.25  # a return fits the old level 4 times better than the new
 SHIFT_SEVERITY = 1.25  # severity of the point confirming a shift (score 0.71)
 LEVEL_MEMORY = 48.0  # spacings; time constant of the level
 SCALE_MEMORY = 100.0  # spacings; time constant of the residual scale
@@ -173,6 +175,8 @@ def _run(values: Sequence[float | None], timestamps: Sequence[datetime]) -> _Tra
     cusum_up = cusum_down = 0.0
     recent: deque[float] = deque(maxlen=SHIFT_RUN)
     run_side, run_length = 0, 0
+    level_before_shift: float | None = None
+    shifted_at = 0.0
     seen = 0  # valid points so far
     learned = 0  # residuals the scale has learned from
     last_time = 0.0
@@ -206,8 +210,6 @@ def _run(values: Sequence[float | None], timestamps: Sequence[datetime]) -> _Tra
         last_time = seconds[i]
         prediction = level + season if seen > 1 else y
         residual = y - prediction
-        if seen > 1:
-            residuals[i] = residual
         warming = learned < WARMUP_POINTS
         scale = math.sqrt(variance / _WINSOR_BIAS) if learned >= 2 else math.inf
         floor = max(
@@ -216,6 +218,26 @@ def _run(values: Sequence[float | None], timestamps: Sequence[datetime]) -> _Tra
             1e-12,
         )
         scale = max(scale, floor)
+        if level_before_shift is not None and (
+            seconds[i] - shifted_at > REVERT_MEMORY * spacing
+        ):
+            level_before_shift = None
+        if (
+            level_before_shift is not None
+            and abs(residual) > CLEAN_Z * scale
+            and abs(y - level_before_shift - season) < REVERT_RATIO * abs(residual)
+        ):
+            # Back to the level before a recent shift: the incident is over,
+            # which is no news. Return to that baseline without an alarm.
+            level, level_before_shift = level_before_shift, None
+            prediction = level + season
+            residual = y - prediction
+            expected[i] = prediction
+            cusum_up = cusum_down = 0.0
+            run_side, run_length = 0, 0
+            recent.clear()
+        if seen > 1:
+            residuals[i] = residual
         z = residual / scale
 
         # Change detection on the clipped z-score.
@@ -275,6 +297,7 @@ def _run(values: Sequence[float | None], timestamps: Sequence[datetime]) -> _Tra
             slow_variance += slow * (squared - slow_variance)
         if shifted:
             # A new regime: move the level to it and start counting afresh.
+            level_before_shift, shifted_at = level, seconds[i]
             level += median(recent)
             cusum_up = cusum_down = 0.0
             run_side, run_length = 0, 0
