@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from apps.analytics.insights import DEFAULT_THRESHOLD, anomaly_scores, forecast  # noqa: E402
+from apps.analytics.insights import DEFAULT_THRESHOLD, anomaly_scores, forecast
 
 START = datetime(2024, 3, 4, tzinfo=UTC)  # a Monday
 FIVE_MINUTES = timedelta(minutes=5)
@@ -60,7 +60,8 @@ def throughput() -> None:
         values, moments, _ = cpu_daily(np.random.default_rng(n), n)
         seconds = timed(anomaly_scores, values, moments)
         print(
-            f"anomaly_scores  {n:>7} points  {seconds:6.3f} s  {n / seconds:>9,.0f} points/s"
+            f"anomaly_scores  {n:>7} points  {seconds:6.3f} s"
+            f"  {n / seconds:>9,.0f} points/s"
         )
 
 
@@ -356,7 +357,8 @@ def nab_report() -> None:
             sweep = [(nab_score(run, streams, t)[0], t) for t in thresholds]
             best_score, best_t = max(sweep)
             print(
-                f"{'':11}{name:<16} best threshold {best_t:.2f}: score {best_score:6.1f}"
+                f"{'':11}{name:<16} best threshold {best_t:.2f}:"
+                f" score {best_score:6.1f}"
             )
 
 
