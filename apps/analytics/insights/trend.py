@@ -9,15 +9,21 @@ autocorrelated (weekly cycles, slow moods) and the plain test would call noise
 significant. The slope is Sen's (1968) median of pairwise slopes, with the
 rank-based confidence interval of Gilbert (1987, ch. 16). The direction is
 read from the test, never from a fitted line: "flat" unless significant.
+A daily or weekly cycle the spacing shows is removed first (classical
+decomposition, once there are three cycles), so weekends are not read as a
+trend nor as change points.
 
 Change points are found by binary segmentation on the mean (Scott & Knott
 1974; see Truong, Oudre & Vayatis, "Selective review of offline change point
 detection methods", Signal Processing 167, 2020), splitting while the cost
 saved beats a BIC-like penalty scaled by a noise variance estimated from
 successive differences (robust to the level shifts themselves), so pure noise
-gives none. Plain numpy and scipy: no Django.
+gives none. Shifts are sought both in the series and around its trend, and
+the reading with the lower penalised cost wins, so a steady climb is not
+reported as a staircase of change points. Plain numpy and scipy: no Django.
 """
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -95,6 +101,7 @@ def trend(
     if n < 3:
         return TrendResult("flat", 0.0, 0.0, 0.0, 1.0, False, n, [])
     weeks = np.array([_seconds(m) for m in moments]) / WEEK_SECONDS
+    x = deseasonalised(x, moments)
     _, _, p, variance = _mann_kendall(x, autocorrelation=True)
     slope, low, high = _sen_slope(x, weeks, s_variance=variance)
     significant = p < SIGNIFICANCE
@@ -103,7 +110,8 @@ def trend(
         direction = "up"
     elif significant and slope < 0:
         direction = "down"
-    change_points = [moments[i] for i in change_point_indices(x)]
+    shifts = _level_shifts(x, weeks, slope if significant else 0.0)
+    change_points = [moments[i] for i in shifts]
     return TrendResult(
         direction=direction,
         slope_per_week=float(slope),
@@ -116,22 +124,93 @@ def trend(
     )
 
 
+def deseasonalised(x: np.ndarray, moments: Sequence[datetime]) -> np.ndarray:
+    """Return `x` less the cycle its spacing shows, once there are 3 cycles of it.
+
+    Hourly (or finer) series lose their hour-of-week profile (three weeks) or
+    else their hour-of-day one (three days); daily series their weekday
+    profile (three weeks). Classical decomposition: each bucket's offset is the
+    median of `x` less its centred moving average over one cycle, which holds
+    the level and the trend but not the cycle, so both stay in the result.
+    Wall-clock buckets, as the detector uses; shorter series are left as they
+    are (too few cycles to tell a cycle from a trend).
+    """
+    n = len(x)
+    if n < 2:
+        return x
+    wall = np.array([_wall_seconds(m) for m in moments])
+    spacing = float(np.median(np.diff(wall)))
+    hours = (wall // 3600).astype(int)
+    if spacing <= 5400:
+        candidates = [(168, (hours + 72) % 168), (24, hours % 24)]  # epoch: a Thursday
+    elif 43200 <= spacing <= 129600:
+        candidates = [(7, (hours // 24 + 3) % 7)]
+    else:
+        return x
+    for period, keys in candidates:
+        if n < 3 * period:
+            continue
+        # A centred 2 x period moving average when the period is even.
+        weights = np.ones(period + 1 - period % 2)
+        if period % 2 == 0:
+            weights[0] = weights[-1] = 0.5
+        weights /= period
+        half = len(weights) // 2
+        cyclic = x[half : n - half] - np.convolve(x, weights, mode="valid")
+        cyclic_keys = keys[half : n - half]
+        offsets = np.zeros(period)
+        for bucket in np.unique(cyclic_keys):
+            offsets[bucket] = float(np.median(cyclic[cyclic_keys == bucket]))
+        offsets -= offsets.mean()
+        return x - offsets[keys]
+    return x
+
+
 def change_point_indices(values: Sequence[float]) -> list[int]:
     """Return the indices where a new level starts (binary segmentation on the mean)."""
     x = np.asarray(values, dtype=float)
+    penalty = _change_penalty(x)
+    return _segment(x, penalty) if penalty else []
+
+
+def _level_shifts(x: np.ndarray, weeks: np.ndarray, slope: float) -> list[int]:
+    """Return the change points of `x` around its trend, or of `x` itself.
+
+    A steady climb seen as steps gives a staircase of change points; a step
+    seen around a fitted slope gives spurious ones either side. Both readings
+    are tried and the one with the lower penalised cost wins (the slope counts
+    as one more parameter), a BIC-style choice between the two models.
+    """
+    penalty = _change_penalty(x)
+    if not penalty:
+        return []
+    steps = _segment(x, penalty)
+    if slope == 0:
+        return steps
+    around = x - slope * (weeks - weeks[0])
+    sloped = _segment(around, penalty)
+    steps_cost = _cost(x, steps) + penalty * len(steps)
+    sloped_cost = _cost(around, sloped) + penalty * (len(sloped) + 1)
+    return sloped if sloped_cost < steps_cost else steps
+
+
+def _change_penalty(x: np.ndarray) -> float:
+    """Return the cost a change point must save: 0 when no split is possible."""
     n = len(x)
     if n < 2 * MIN_SEGMENT:
-        return []
+        return 0.0
     # Noise from successive differences: a level shift spoils one difference only.
-    noise = 1.4826 * float(np.median(np.abs(np.diff(x) - np.median(np.diff(x)))))
-    noise /= math.sqrt(2)
+    diffs = np.diff(x)
+    noise = 1.4826 * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
     if noise == 0:
-        noise = float(np.std(np.diff(x))) / math.sqrt(2)
-    if noise == 0:
-        return []
-    penalty = CHANGE_PENALTY * noise**2 * math.log(n)
+        noise = float(np.std(diffs)) / math.sqrt(2)
+    return CHANGE_PENALTY * noise**2 * math.log(n)
+
+
+def _segment(x: np.ndarray, penalty: float) -> list[int]:
+    """Split `x` while a split saves more squared error than `penalty`."""
     found: list[int] = []
-    segments = [(0, n)]
+    segments = [(0, len(x))]
     while segments:
         start, end = segments.pop()
         split, gain = _best_split(x[start:end])
@@ -140,6 +219,16 @@ def change_point_indices(values: Sequence[float]) -> list[int]:
         found.append(start + split)
         segments += [(start, start + split), (start + split, end)]
     return sorted(found)
+
+
+def _cost(x: np.ndarray, change_points: list[int]) -> float:
+    """Return the squared error of `x` about its segment means."""
+    bounds = [0, *change_points, len(x)]
+    return float(
+        sum(
+            ((x[a:b] - x[a:b].mean()) ** 2).sum() for a, b in itertools.pairwise(bounds)
+        )
+    )
 
 
 def _best_split(x: np.ndarray) -> tuple[int | None, float]:
@@ -236,6 +325,11 @@ def _clean(values: Sequence[float | None]) -> tuple[list[int], np.ndarray]:
             keep.append(index)
             kept.append(number)
     return keep, np.array(kept, dtype=float)
+
+
+def _wall_seconds(moment: datetime) -> float:
+    """Return seconds since 1970-01-01 on the wall clock of `moment`."""
+    return (moment.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
 
 
 def _seconds(moment: datetime) -> float:

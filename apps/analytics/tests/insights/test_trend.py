@@ -9,7 +9,13 @@ from apps.analytics.insights.trend import (
     mann_kendall,
     trend,
 )
-from apps.analytics.tests.insights.series import DAILY, HOURLY, instants
+from apps.analytics.tests.insights.series import (
+    DAILY,
+    HOURLY,
+    daily_seasonal,
+    hourly_seasonal,
+    instants,
+)
 
 
 def test_mann_kendall_of_a_short_increasing_series_by_hand():
@@ -140,3 +146,33 @@ def test_as_dict_is_json_ready():
     assert set(data) == set(TrendResult.__dataclass_fields__)
     assert data["change_points"] == [moments[50].isoformat()]
     assert data["direction"] == "up"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_daily_and_weekly_cycle_is_neither_a_trend_nor_change_points(seed):
+    values, moments = hourly_seasonal(24 * 28, seed)
+
+    result = trend(list(values), moments)
+
+    assert (result.direction, result.change_points) == ("flat", [])
+
+
+def test_a_seasonal_climb_is_measured_without_its_cycle():
+    values, moments = hourly_seasonal(24 * 28, 1)
+    values = values + 0.01 * np.arange(len(values))  # 1.68 a week
+
+    result = trend(list(values), moments)
+
+    assert result.direction == "up"
+    assert result.slope_per_week == pytest.approx(1.68, rel=0.05)
+    assert result.change_points == []  # a climb, not a staircase
+
+
+def test_weekly_cycle_of_a_daily_series_is_removed_before_testing():
+    values, moments = daily_seasonal(91, 2)  # 0.1 a day on a weekly profile
+
+    result = trend(list(values), moments)
+
+    assert result.direction == "up"
+    assert result.slope_ci_low < 0.7 < result.slope_ci_high
+    assert result.change_points == []
