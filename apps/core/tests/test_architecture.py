@@ -32,6 +32,7 @@ ANALYTICS_LAYERS = [
         "observability",
         "cache",
         "export_formats",
+        "insights",  # pure functions (numpy, scipy, statsmodels): no Django
     },
     {"selectors"},
     {"reporting"},  # report content and rendering, from selectors
