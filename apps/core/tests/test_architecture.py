@@ -32,7 +32,7 @@ ANALYTICS_LAYERS = [
         "observability",
         "cache",
         "export_formats",
-        "insights",  # pure functions (numpy, scipy, statsmodels): no Django
+        "insights",  # pure functions on series: imports nothing from the project
     },
     {"selectors"},
     {"reporting"},  # report content and rendering, from selectors
