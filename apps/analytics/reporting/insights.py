@@ -193,7 +193,7 @@ def anomaly_sentences(anomalies: list[dict], *, with_time: bool = False) -> list
             a["series_kind"], a["metric_type"], a["component"], a["health_type"]
         )
         local = timezone.localtime(a["timestamp"], local_zone())
-        whole_day = a.get("granularity") == "daily"
+        whole_day = with_time and a.get("granularity") == "daily"
         key = (label, local.date(), a["direction"], whole_day)
         seen = days.setdefault(key, {"first": local, "critical": False})
         seen["critical"] |= a["severity"] == AnomalySeverity.CRITICAL
