@@ -174,7 +174,11 @@ def series_label(
     if series_kind == SeriesKind.AVAILABILITY:
         return f"{component} availability"
     if series_kind == SeriesKind.HEALTH:
-        return f"{component} {HealthType(health_type).label}"
+        check = str(HealthType(health_type).label)
+        # "Success rate" reads "success rate" mid-sentence; "API ..." keeps its case.
+        if check[1:2].islower():
+            check = check[0].lower() + check[1:]
+        return f"{component} {check}"
     return ENGAGEMENT_VOLUME_LABEL
 
 

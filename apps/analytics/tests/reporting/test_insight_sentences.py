@@ -58,6 +58,15 @@ def test_anomalies_are_said_once_per_series_and_day_sharply_when_critical():
                 local("2026-11-23", 3), series_kind="availability", component="cache"
             ),
             found(
+                local("2026-11-19", 9),
+                series_kind="health",
+                metric_type="",
+                component="crm_sync",
+                health_type="success_rate",
+                granularity="",
+                severity="warning",
+            ),
+            found(
                 local("2026-11-02", 15),
                 series_kind="engagement_volume",
                 metric_type="",
@@ -69,6 +78,7 @@ def test_anomalies_are_said_once_per_series_and_day_sharply_when_critical():
     assert sentences == [
         "Engagement volume dropped on the 2nd.",
         "CRM sync success dropped sharply on the 19th.",
+        "crm_sync success rate dropped on the 19th.",
         "cache availability dropped sharply on the 23rd.",
         "gemini_api API response time rose sharply on the 26th.",
     ]
