@@ -90,7 +90,8 @@ class InsightsQuery(serializers.Serializer):
             start = shift_local_days(end, -attrs["days"])
         if start >= end:
             raise ValidationError({"end": ["end must be after start."]})
-        if error := day_range_error(local_day(start), local_day(end)):
+        last = local_day(end - dt.timedelta(microseconds=1))  # end is excluded
+        if error := day_range_error(local_day(start), last):
             raise ValidationError({"end": [error.replace("end_date", "end")]})
         # Whole periods: the first one starts where the window's first period does.
         attrs["start"] = period_containing(attrs["granularity"], start).start

@@ -106,6 +106,16 @@ def test_bad_insights_input_is_a_400_naming_the_field(org, query, field):
     assert list(response.json()["error"]["fields"]) == [field]
 
 
+def test_a_range_of_366_local_days_is_accepted(org):
+    query = {"metric_type": "crm_sync_success", "start": "2024-01-01"}
+    client = api(org["admin"])
+    response = client.get(API + "insights/", {**query, "end": "2024-12-31"})
+    assert response.status_code == 200
+    assert len(response.json()["series"]) == 366
+    response = client.get(API + "insights/", {**query, "end": "2025-01-01"})
+    assert response.status_code == 400
+
+
 def make_anomaly(**fields):
     defaults = {
         "series_kind": "metric",
