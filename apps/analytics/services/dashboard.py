@@ -24,6 +24,7 @@ from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.engagement_window import window_engagement
 from apps.analytics.selectors.health import current_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
+from apps.analytics.services.insights import dashboard_insights
 
 
 def _series(scope, first_day: dt.date, last_day: dt.date) -> dict:
@@ -87,6 +88,7 @@ def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool
         "engagement": engagement,
         "last_refresh": end.isoformat(),
     }
+    _add_insights(data, scope, today - dt.timedelta(days=days - 1), today)
     if with_health:
         readings = current_readings()
         data["system_health"] = {
@@ -104,6 +106,13 @@ def dashboard_figures(scope: Scope, days: int, today: dt.date, with_health: bool
             ],
         }
     return data
+
+
+def _add_insights(data: dict, scope: Scope, first_day: dt.date, today: dt.date):
+    """Give each headline metric its trend and the anomalies of the window."""
+    found = dashboard_insights(scope, data["series"], first_day, today)
+    for metric in data["metrics"]:
+        metric.update(found[metric["metric_type"]])
 
 
 def dashboard(scope: Scope, days: int) -> dict:

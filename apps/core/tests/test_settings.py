@@ -69,6 +69,7 @@ def test_embedded_default_needs_no_environment():
         "collect-monthly-metrics",
         "collect-weekly-metrics",
         "ensure-analytics-partitions",
+        "detect-analytics-anomalies",
         "generate-daily-reports",
         "generate-monthly-reports",
         "generate-weekly-reports",
