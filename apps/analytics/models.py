@@ -30,6 +30,28 @@ class MetricType(models.TextChoices):
     USER_ENGAGEMENT = "user_engagement", "User engagement"
 
 
+class Direction(models.TextChoices):
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+
+
+# Which way each metric gets better, declared once: the anomaly scan flags moves the
+# other way, and the dashboard, reports and web pages colour changes by it.
+GOOD_DIRECTION = {
+    MetricType.DEBRIEFING_COMPLETION: Direction.UP,
+    MetricType.DATA_EXTRACTION_ACCURACY: Direction.UP,
+    MetricType.MEETING_DETECTION_ACCURACY: Direction.UP,
+    MetricType.PARTICIPANT_MATCHING_ACCURACY: Direction.UP,
+    MetricType.CRM_SYNC_SUCCESS: Direction.UP,
+    MetricType.USER_ENGAGEMENT: Direction.UP,
+}
+
+
+def bad_direction(good: str) -> str:
+    """Return the direction in which a series gets worse."""
+    return Direction.DOWN if good == Direction.UP else Direction.UP
+
+
 class AggregationPeriod(models.TextChoices):
     HOURLY = "hourly", "Hourly"
     DAILY = "daily", "Daily"
