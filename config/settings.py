@@ -268,9 +268,7 @@ if IS_PRODUCTION:
     # them with a one-year immutable Cache-Control.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        },
+        "staticfiles": {"BACKEND": "apps.core.storage.StaticFilesStorage"},
     }
 
 # --- REST API ----------------------------------------------------------------------

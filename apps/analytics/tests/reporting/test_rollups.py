@@ -149,9 +149,10 @@ def test_the_dashboard_runs_the_same_queries_whatever_its_window(
     )
     scope = Scope.for_viewer(User.objects.get(username="manager"))
     # The headline now and before (six metrics each), the stored series, today's
-    # day computed as it is still running, the health readings, the open alerts.
+    # day computed as it is still running, the competitors (4), the health
+    # readings, the open alerts.
     # Then it is cached but for the open alerts, read live.
-    with django_assert_num_queries(on_vendor(38, 44)):
+    with django_assert_num_queries(on_vendor(42, 48)):
         dashboard(scope, days)
     with django_assert_num_queries(1):
         assert dashboard(scope, days)["is_cached"]
