@@ -43,11 +43,13 @@ def test_the_docs_page_of_a_signed_in_user_runs_under_the_policy(client):
     assert_strict_policy(client.get("/api/docs/"))
 
 
+@pytest.mark.django_db
 def test_the_web_app_pages_have_no_inline_script_or_style(client):
     # The sign-in page and the dashboard load static CSS and JS files only.
+    responses = [client.get("/accounts/login/")]
     client.force_login(UserFactory())
-    for path in ("/accounts/login/", "/dashboard/"):
-        response = client.get(path)
+    responses.append(client.get("/dashboard/"))
+    for response in responses:
         assert response.status_code == 200
         directives = csp_directives(response)
         assert directives["script-src"] == ["'self'"]

@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "artifacts" / "screenshots"
+DEMO_PASSWORD = "demo"  # seed_demo's
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -75,7 +76,7 @@ class Visit:
         self.requests: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
 
-    def sign_in(self, username, password="demo", next_path="/"):
+    def sign_in(self, username, password=DEMO_PASSWORD, next_path="/"):
         self.page.goto(f"{self.base}/accounts/login/?next={next_path}")
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
