@@ -148,8 +148,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp), in every mode so a page that breaks under it
 # breaks in development too. No 'unsafe-inline': the few inline <style> and <script>
-# blocks (report page, home page, Swagger UI's start-up script) carry the request's
-# nonce; the report charts are inline SVG drawn with attributes, not style.
+# blocks (report page, Plotly's empty style element, Swagger UI's start-up script)
+# carry the request's nonce; the report charts are inline SVG drawn with attributes.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
