@@ -337,6 +337,9 @@ SPECTACULAR_SETTINGS = {
         "MetricTypeEnum": "apps.analytics.models.MetricType",
         "ReportStatusEnum": "apps.analytics.models.ReportStatus",
         "HealthStatusEnum": "apps.analytics.models.HealthStatus",
+        "AggregationPeriodEnum": "apps.analytics.models.AggregationPeriod",
+        "SeriesGranularityEnum": "apps.analytics.models.SeriesGranularity",
+        "DirectionEnum": "apps.analytics.models.Direction",
     },
 }
 
@@ -386,6 +389,14 @@ ANALYTICS_ALERT_WEBHOOK_BACKOFF = env.float(
     "ANALYTICS_ALERT_WEBHOOK_BACKOFF", default=1
 )
 ALERTMANAGER_URL = env.str("ALERTMANAGER_URL", default="")
+# Insights (issue 12): the hourly anomaly scan looks at the last SCAN_DAYS days, each
+# series warmed up on HISTORY_DAYS days before them; a score from CRITICAL_SCORE up is
+# critical (from the detector's default threshold: a warning).
+ANALYTICS_ANOMALY_SCAN_DAYS = env.int("ANALYTICS_ANOMALY_SCAN_DAYS", default=2)
+ANALYTICS_ANOMALY_HISTORY_DAYS = env.int("ANALYTICS_ANOMALY_HISTORY_DAYS", default=28)
+ANALYTICS_ANOMALY_CRITICAL_SCORE = env.float(
+    "ANALYTICS_ANOMALY_CRITICAL_SCORE", default=0.99
+)
 # Exports write each user id as its pseudonym (an HMAC of the id), for everyone.
 ANALYTICS_ANONYMIZE_EXPORTS = env.bool("ANALYTICS_ANONYMIZE_EXPORTS", default=False)
 # The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
@@ -490,6 +501,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-analytics-alerts": {
         "task": "apps.analytics.tasks.send_analytics_alerts",
         "schedule": crontab(),  # Every minute
+    },
+    # ...anomalies of every series, recorded once (issue 12)...
+    "detect-analytics-anomalies": {
+        "task": "apps.analytics.tasks.detect_analytics_anomalies",
+        "schedule": crontab(minute=20),  # Every hour, after the hourly rollups
     },
     # ...and folding the live counters into hourly engagement rows.
     "aggregate-real-time-metrics": {

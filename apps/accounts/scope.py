@@ -227,13 +227,22 @@ class Scope:
 
     def filter_owned(self, queryset, *, user_field: str, team_field: str):
         """Narrow rows owned by a user, a team (user NULL) or the organisation (both
-        NULL) to this scope's: its users', their teams', and organisation rows
-        where the scope includes them."""
+        NULL) to this scope's: its users', the teams it covers whole, and
+        organisation rows where the scope includes them.
+
+        A team's row pools its members' data, so a scope missing one of them (a
+        member's own) does not read it.
+        """
         if self.user_ids is None:
             return queryset
-        teams = User.objects.filter(pk__in=self.user_ids).exclude(team=None)
+        teams = (
+            User.objects.filter(pk__in=self.user_ids)
+            .exclude(team=None)
+            .exclude(team__members__in=User.objects.exclude(pk__in=self.user_ids))
+            .values("team")
+        )
         allowed = Q(**{f"{user_field}__in": self.user_ids}) | Q(
-            **{f"{user_field}__isnull": True, f"{team_field}__in": teams.values("team")}
+            **{f"{user_field}__isnull": True, f"{team_field}__in": teams}
         )
         if self.includes_organisation_rows:
             allowed |= Q(

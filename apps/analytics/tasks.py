@@ -18,6 +18,7 @@ from apps.analytics.periods import (
 from apps.analytics.services.alerting import run_alerts
 from apps.analytics.services.collection import collect_metrics
 from apps.analytics.services.health import collect_system_health
+from apps.analytics.services.insights import scan_anomalies
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
 from apps.analytics.services.report_requests import PERIOD_OF
 from apps.analytics.services.reporting import ReportingService, run_scheduled_report
@@ -197,3 +198,17 @@ def cleanup_old_analytics_data(self, dry_run: bool = False) -> dict:
 def send_analytics_alerts() -> dict:
     """Evaluate every enabled alert rule, move its alert, send what is due."""
     return run_alerts().as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=15 * 60,
+    time_limit=20 * 60,
+)
+def detect_analytics_anomalies() -> dict:
+    """Scan every stored series for anomalies of the last ANALYTICS_ANOMALY_SCAN_DAYS
+    days (beat: hourly). Idempotent: a point found again is not stored again."""
+    return scan_anomalies().as_dict()

@@ -23,6 +23,7 @@ from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.health import current_readings, overall_status
 from apps.analytics.selectors.rollups import series_values
+from apps.analytics.services.insights import dashboard_insights
 
 
 def _series(scope, first_day: dt.date, last_day: dt.date, now) -> dict:
@@ -124,6 +125,7 @@ def dashboard_figures(
         "competition": _competition(start, end, scope.user_ids),
         "last_refresh": now.isoformat(),
     }
+    _add_insights(data, scope, first_day, min(last_day, today))
     if with_health:
         readings = current_readings()
         data["system_health"] = {
@@ -141,6 +143,13 @@ def dashboard_figures(
             ],
         }
     return data
+
+
+def _add_insights(data: dict, scope: Scope, first_day: dt.date, today: dt.date):
+    """Give each headline metric its trend and the anomalies of the window."""
+    found = dashboard_insights(scope, data["series"], first_day, today)
+    for metric in data["metrics"]:
+        metric.update(found[metric["metric_type"]])
 
 
 def dashboard(

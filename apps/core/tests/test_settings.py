@@ -68,6 +68,7 @@ def test_embedded_default_needs_no_environment():
         "collect-hourly-metrics",
         "collect-monthly-metrics",
         "collect-weekly-metrics",
+        "detect-analytics-anomalies",
         "generate-daily-reports",
         "generate-monthly-reports",
         "generate-weekly-reports",
