@@ -83,11 +83,37 @@ def dashboard_page(request):
     return render(request, "analytics/web/dashboard.html", context, status=status)
 
 
-def _rows(mapping: dict | None) -> list[dict]:
-    """Return {name: {...figures}} as sorted rows, for tables."""
-    return [
-        {"name": name, **figures} for name, figures in sorted((mapping or {}).items())
-    ]
+RATE_KEYS = ("accuracy", "rate", "confidence", "calibration")
+
+
+def _format_of(key: str) -> str:
+    """Name how the browser formats a breakdown figure (format.js)."""
+    if key.endswith("_ms"):
+        return "duration_ms"
+    if any(word in key for word in RATE_KEYS):
+        return "percent"
+    return "number"
+
+
+def _label(key: str) -> str:
+    return key.removesuffix("_ms").replace("_", " ").capitalize()
+
+
+def _table(mapping: dict | None) -> dict | None:
+    """Return {name: {figure: value}} as a table: column labels and formatted rows."""
+    if not mapping:
+        return None
+    keys = list(next(iter(mapping.values())))
+    return {
+        "columns": [_label(key) for key in keys],
+        "rows": [
+            {
+                "name": name,
+                "cells": [(figures.get(key), _format_of(key)) for key in keys],
+            }
+            for name, figures in sorted(mapping.items())
+        ],
+    }
 
 
 @require_safe
@@ -118,20 +144,18 @@ def metric_page(request, metric_type):
             {"name": name, "cells": [row.get(col, 0) for col in columns]}
             for name, row in sorted(matrix.items())
         ],
-        by_field=_rows(breakdown.get("by_field")),
-        by_direction=_rows(breakdown.get("by_direction")),
-        by_provider=_rows(breakdown.get("by_provider")),
+        by_field=_table(breakdown.get("by_field")),
         sync_groups=[
-            (caption, rows)
-            for caption, rows in (
-                ("Direction", _rows(breakdown.get("by_direction"))),
-                ("Provider", _rows(breakdown.get("by_provider"))),
+            (caption, table)
+            for caption, table in (
+                ("Direction", _table(breakdown.get("by_direction"))),
+                ("Provider", _table(breakdown.get("by_provider"))),
             )
-            if rows
+            if table
         ],
         top_errors=breakdown.get("top_errors") or [],
         counts=[
-            (key.replace("_", " "), value)
+            (_label(key), value, _format_of(key))
             for key, value in breakdown.items()
             if isinstance(value, int | float) and not isinstance(value, bool)
         ],

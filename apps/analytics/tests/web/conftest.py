@@ -56,12 +56,23 @@ def browser():
         browser.close()
 
 
+def _seed(days: int) -> None:
+    call_command("seed_demo", "--days", str(days), "--users", "6", verbosity=0)
+    call_command("collect_analytics", "--period", "daily", "--days-back", str(days))
+
+
 @pytest.fixture
 def demo(transactional_db, settings):
     """A small demo organisation with daily rollups (seed_demo, as make run has)."""
     settings.ANALYTICS_BASE_URL = ""
-    call_command("seed_demo", "--days", "14", "--users", "6", verbosity=0)
-    call_command("collect_analytics", "--period", "daily", "--days-back", "14")
+    _seed(14)
+
+
+@pytest.fixture
+def long_demo(transactional_db, settings):
+    """Six weeks of demo history: enough for the anomaly detector to warm up."""
+    settings.ANALYTICS_BASE_URL = ""
+    _seed(42)
 
 
 class Visit:

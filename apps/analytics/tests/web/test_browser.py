@@ -160,3 +160,21 @@ def _post(url, body, token=None) -> dict:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def test_the_metric_page_draws_forecast_bands_and_anomalies(long_demo, visit):
+    page = visit("admin").page
+    base = page.url.split("/dashboard/")[0]
+
+    page.goto(f"{base}/dashboard/metrics/crm_sync_success/?days=42")
+    page.wait_for_selector("#metric[data-loaded='true']", timeout=20_000)
+
+    names = page.evaluate(
+        "() => document.getElementById('series-chart').data.map(t => t.name)"
+    )
+    assert "Forecast, 80% band" in names and "Forecast, 95% band" in names
+    # seed_demo's CRM sync outage (about 60% of attempts failing for a day).
+    assert "Anomaly" in names
+    assert page.get_by_role("heading", name="Sync by direction and provider").count()
+    assert serious_violations(page) == []
+    screenshot(page, "admin-metric-crm-sync")
