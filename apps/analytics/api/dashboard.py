@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.limits import MAX_DASHBOARD_DAYS, MAX_ID, day_bounds_error
 from apps.analytics.services.dashboard import dashboard
+from apps.core import audit
+from apps.core.models import AuditAction
 from apps.core.scoping import ScopedAPIView
 
 
@@ -91,7 +93,10 @@ class DashboardView(ScopedAPIView):
                 user_id=data.get("user_id"), team_id=data.get("team")
             )
         except PermissionError:
-            # Someone outside the caller's scope answers as one who does not exist.
+            # Someone outside the caller's scope answers as one who does not exist;
+            # the attempt is audited like any denial.
+            asked = data.get("user_id") or data.get("team")
+            audit.record(request, AuditAction.DENIED, 404, [asked])
             raise NotFound("No such user or team.") from None
         self.viewed_scope = viewed
         return Response(

@@ -8,6 +8,8 @@ from django.http import Http404
 from apps.accounts.models import Team
 from apps.accounts.scope import Scope, ScopeKind
 from apps.analytics.limits import MAX_DASHBOARD_DAYS, MAX_ID, day_bounds_error
+from apps.core import audit
+from apps.core.models import AuditAction
 
 
 def _id(raw) -> int | None:
@@ -26,12 +28,11 @@ def page_scopes(request) -> tuple[Scope, Scope]:
     exist: the page is not rendered.
     """
     scope = Scope.for_viewer(request.user)
+    user_id, team_id = _id(request.GET.get("user_id")), _id(request.GET.get("team"))
     try:
-        viewed = scope.viewing(
-            user_id=_id(request.GET.get("user_id")),
-            team_id=_id(request.GET.get("team")),
-        )
+        viewed = scope.viewing(user_id=user_id, team_id=team_id)
     except (PermissionError, ValueError):
+        audit.record(request, AuditAction.DENIED, 404, [user_id or team_id])
         raise Http404("No such user or team.") from None
     return scope, viewed
 

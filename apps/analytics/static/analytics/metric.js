@@ -93,6 +93,13 @@
       status.textContent = "Could not refresh (" + error.message + "); retrying.";
     }
   }
+  const who = document.querySelector("[data-who]");
+  if (who) who.addEventListener("change", () => {
+    const params = new URLSearchParams(who.value);
+    const period = new URLSearchParams(root.dataset.query);
+    ["days", "start", "end"].forEach((k) => { if (period.get(k)) params.set(k, period.get(k)); });
+    window.location.search = params.toString();
+  });
   load();
   setInterval(() => { if (!document.hidden) load(); }, Number(root.dataset.refreshSeconds || 30) * 1000);
 })();

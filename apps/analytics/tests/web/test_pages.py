@@ -136,6 +136,18 @@ def test_a_dashboard_of_someone_outside_the_scope_answers_404(
     assert api.status_code == (400 if query.endswith("abc") else status)
 
 
+def test_asking_for_someone_outside_the_scope_is_audited_as_denied(org):
+    from apps.core.models import AuditAction, AuditLog
+
+    client = signed_in(org["member"])
+    client.get(f"/dashboard/?user_id={org['other'].pk}")
+    client.get(API, {"user_id": org["other"].pk})
+
+    denied = AuditLog.objects.filter(action=AuditAction.DENIED)
+    assert denied.count() == 2
+    assert {tuple(row.object_ids) for row in denied} == {(str(org["other"].pk),)}
+
+
 def test_a_manager_switches_between_the_team_each_member_and_themselves(org):
     scope = Scope.for_viewer(org["manager"])
 
