@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app's CSS/JS and Plotly) served by the app itself, with
+    # far-future caching of the hashed names collectstatic writes in production.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # {{ CSP_NONCE }}: the nonce an inline <style> or <script> carries.
                 "csp.context_processors.nonce",
+                "apps.core.context_processors.navigation",
             ],
         },
     },
@@ -144,8 +148,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp), in every mode so a page that breaks under it
 # breaks in development too. No 'unsafe-inline': the few inline <style> and <script>
-# blocks (report page, home page, Swagger UI's start-up script) carry the request's
-# nonce; the report charts are inline SVG drawn with attributes, not style.
+# blocks (report page, Plotly's empty style element, Swagger UI's start-up script)
+# carry the request's nonce; the report charts are inline SVG drawn with attributes.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -252,7 +256,10 @@ AUTH_PASSWORD_VALIDATORS = [
         ("NumericPasswordValidator", {}),
     )
 ]
-LOGIN_URL = "/admin/login/"
+# The web app's sign-in (every role); the admin keeps its own for staff.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "analytics:dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -262,6 +269,19 @@ CELERY_TIMEZONE = TIME_ZONE
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # vendor/plotly.min.js from the installed `plotly` package: no CDN, no copy.
+    "apps.core.staticfinders.PlotlyFinder",
+]
+if IS_PRODUCTION:
+    # `manage.py collectstatic` writes hashed, compressed copies; WhiteNoise serves
+    # them with a one-year immutable Cache-Control.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "apps.core.storage.StaticFilesStorage"},
+    }
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -452,7 +472,9 @@ ANALYTICS_HASH_KEY = env.str("ANALYTICS_HASH_KEY", default="") or (
 ANALYTICS_REPORT_EMAILS = env.list(
     "ANALYTICS_REPORT_EMAILS", default=ANALYTICS_ALERT_EMAILS
 )
-ANALYTICS_BASE_URL = env.str("ANALYTICS_BASE_URL", default="http://127.0.0.1:8000")
+# Empty: links are built from the request (the host and port actually served), and
+# emails sent with no request point at http://127.0.0.1:8000 (apps/core/links.py).
+ANALYTICS_BASE_URL = env.str("ANALYTICS_BASE_URL", default="")
 
 # Celery beat schedule for automated tasks (as the spec prints it; times in TIME_ZONE).
 CELERY_BEAT_SCHEDULE = {

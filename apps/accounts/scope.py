@@ -135,6 +135,32 @@ class Scope:
             kind = ScopeKind.TEAM
         return replace(self, kind=kind, label=label, user_ids=ids, narrowed=True)
 
+    def narrow_to_team(self, team_id) -> "Scope":
+        """Return this scope limited to one team's members, labelled by its name.
+
+        Raises PermissionError when the team does not exist, has no members or
+        has one this scope does not cover (to the caller, all look the same).
+        """
+        members = list(User.objects.filter(team_id=team_id).select_related("team"))
+        if not members:
+            raise PermissionError(f"team {team_id} is not in the caller's scope")
+        narrowed = self.narrow(members)
+        return replace(narrowed, kind=ScopeKind.TEAM, label=members[0].team.name)
+
+    def viewing(self, *, user_id=None, team_id=None) -> "Scope":
+        """Return the part of this scope a page or request asks to look at.
+
+        No choice: the whole scope. Raises PermissionError for a user or team
+        outside it, so the caller answers 404 exactly as for one that is absent.
+        """
+        if user_id is not None and team_id is not None:
+            raise ValueError("choose a user or a team, not both")
+        if user_id is not None:
+            return self.narrow([user_id])
+        if team_id is not None:
+            return self.narrow_to_team(team_id)
+        return self
+
     # -- asking --------------------------------------------------------------------
 
     @property

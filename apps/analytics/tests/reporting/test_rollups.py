@@ -151,10 +151,11 @@ def test_the_dashboard_runs_the_same_queries_whatever_its_window(
     )
     scope = Scope.for_viewer(User.objects.get(username="manager"))
     # The headline now and before (six metrics each), the stored series, today's
-    # day computed as it is still running, the window's anomalies, the health
-    # readings, the open alerts; engagement per window: its stored days (one query)
-    # and the raw rest (two). Then it is cached but for the open alerts, read live.
-    with django_assert_num_queries(on_vendor(41, 47)):
+    # day computed as it is still running, the competitors (4), the window's
+    # anomalies, the health readings, the open alerts; engagement per window: its
+    # stored days (one query) and the raw rest (two). Then it is cached but for the
+    # open alerts, read live.
+    with django_assert_num_queries(on_vendor(45, 51)):
         dashboard(scope, days)
     with django_assert_num_queries(1):
         assert dashboard(scope, days)["is_cached"]
