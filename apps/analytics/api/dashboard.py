@@ -2,14 +2,11 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.limits import MAX_DASHBOARD_DAYS, MAX_ID, day_bounds_error
 from apps.analytics.services.dashboard import dashboard
-from apps.core import audit
-from apps.core.models import AuditAction
 from apps.core.scoping import ScopedAPIView
 
 
@@ -90,17 +87,7 @@ class DashboardView(ScopedAPIView):
         query = DashboardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        try:
-            viewed = self.scope.viewing(
-                user_id=data.get("user_id"), team_id=data.get("team")
-            )
-        except PermissionError:
-            # Someone outside the caller's scope answers as one who does not exist;
-            # the attempt is audited like any denial.
-            asked = data.get("user_id") or data.get("team")
-            audit.record(request, AuditAction.DENIED, 404, [asked])
-            raise NotFound("No such user or team.") from None
-        self.viewed_scope = viewed
+        viewed = self.view_part(user_id=data.get("user_id"), team_id=data.get("team"))
         return Response(
             dashboard(
                 viewed,
@@ -109,8 +96,3 @@ class DashboardView(ScopedAPIView):
                 last_day=data.get("end"),
             )
         )
-
-    @property
-    def served_scope(self):
-        """The narrowed scope when a user or team was chosen (for the audit)."""
-        return getattr(self, "viewed_scope", None) or self.scope

@@ -9,9 +9,8 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.accounts.models import User
 from apps.analytics.api.params import DateRangeFilterSet
-from apps.analytics.api.schema import ERRORS
+from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.limits import (
     MAX_DASHBOARD_DAYS,
     MAX_FORECAST_HORIZON,
@@ -167,13 +166,16 @@ class InsightsView(ScopedAPIView):
 
     serializer_class = InsightsQuery
 
-    @extend_schema(parameters=[InsightsQuery], responses={200: INSIGHTS, **ERRORS})
+    @extend_schema(
+        parameters=[InsightsQuery], responses={200: INSIGHTS, **ERRORS, **NOT_FOUND}
+    )
     def get(self, request):
         query = InsightsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        scope = self._narrowed(data.get("user_id"), data.get("team"))
-        self.request_scope = scope
+        if data.get("user_id") is not None and data.get("team") is not None:
+            raise ValidationError({"team": ["Give user_id or team, not both."]})
+        scope = self.view_part(user_id=data.get("user_id"), team_id=data.get("team"))
         return Response(
             series_insights(
                 scope,
@@ -184,29 +186,6 @@ class InsightsView(ScopedAPIView):
                 horizon=data.get("horizon"),
             )
         )
-
-    @property
-    def served_scope(self):
-        return getattr(self, "request_scope", self.scope)
-
-    def _narrowed(self, user_id, team_id):
-        """Return the caller's scope, narrowed to a user or a team they may see."""
-        if user_id is not None and team_id is not None:
-            raise ValidationError({"team": ["Give user_id or team, not both."]})
-        if user_id is not None:
-            return self._narrow("user_id", [user_id], f"No user {user_id} you may see.")
-        if team_id is not None:
-            members = list(
-                User.objects.filter(team_id=team_id).values_list("pk", flat=True)
-            )
-            return self._narrow("team", members, f"No team {team_id} you may see.")
-        return self.scope
-
-    def _narrow(self, name, ids, message):
-        try:
-            return self.scope.narrow(ids)
-        except (PermissionError, ValueError):
-            raise ValidationError({name: [message]}) from None
 
 
 class AnomalySerializer(serializers.ModelSerializer):

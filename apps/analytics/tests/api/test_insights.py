@@ -94,8 +94,6 @@ def test_insights_give_the_series_its_anomalies_trend_and_forecast(org):
         ({"horizon": 0}, "horizon"),
         ({"horizon": 91}, "horizon"),
         ({"user_id": "x"}, "user_id"),
-        ({"user_id": 999999}, "user_id"),
-        ({"team": 999999}, "team"),
     ],
 )
 def test_bad_insights_input_is_a_400_naming_the_field(org, query, field):
@@ -104,6 +102,18 @@ def test_bad_insights_input_is_a_400_naming_the_field(org, query, field):
     response = api(org["admin"]).get(API + "insights/", query)
     assert response.status_code == 400, response.content
     assert list(response.json()["error"]["fields"]) == [field]
+
+
+@pytest.mark.parametrize("query", [{"user_id": 999999}, {"team": 999999}])
+def test_a_user_or_team_that_is_not_there_answers_404_and_is_audited(org, query):
+    from apps.core.models import AuditLog
+
+    response = api(org["admin"]).get(
+        API + "insights/", {"metric_type": "crm_sync_success", **query}
+    )
+    assert response.status_code == 404, response.content
+    denial = AuditLog.objects.get(action="denied")
+    assert denial.object_ids == ["999999"]
 
 
 def test_a_range_of_366_local_days_is_accepted(org):
