@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app's CSS/JS and Plotly) served by the app itself, with
+    # far-future caching of the hashed names collectstatic writes in production.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # {{ CSP_NONCE }}: the nonce an inline <style> or <script> carries.
                 "csp.context_processors.nonce",
+                "apps.core.context_processors.navigation",
             ],
         },
     },
@@ -144,8 +148,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp), in every mode so a page that breaks under it
 # breaks in development too. No 'unsafe-inline': the few inline <style> and <script>
-# blocks (report page, home page, Swagger UI's start-up script) carry the request's
-# nonce; the report charts are inline SVG drawn with attributes, not style.
+# blocks (report page, Plotly's empty style element, Swagger UI's start-up script)
+# carry the request's nonce; the report charts are inline SVG drawn with attributes.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -252,7 +256,10 @@ AUTH_PASSWORD_VALIDATORS = [
         ("NumericPasswordValidator", {}),
     )
 ]
-LOGIN_URL = "/admin/login/"
+# The web app's sign-in (every role); the admin keeps its own for staff.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "analytics:dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -262,6 +269,19 @@ CELERY_TIMEZONE = TIME_ZONE
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # vendor/plotly.min.js from the installed `plotly` package: no CDN, no copy.
+    "apps.core.staticfinders.PlotlyFinder",
+]
+if IS_PRODUCTION:
+    # `manage.py collectstatic` writes hashed, compressed copies; WhiteNoise serves
+    # them with a one-year immutable Cache-Control.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "apps.core.storage.StaticFilesStorage"},
+    }
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -329,6 +349,9 @@ SPECTACULAR_SETTINGS = {
         "MetricTypeEnum": "apps.analytics.models.MetricType",
         "ReportStatusEnum": "apps.analytics.models.ReportStatus",
         "HealthStatusEnum": "apps.analytics.models.HealthStatus",
+        "AggregationPeriodEnum": "apps.analytics.models.AggregationPeriod",
+        "SeriesGranularityEnum": "apps.analytics.models.SeriesGranularity",
+        "DirectionEnum": "apps.analytics.models.Direction",
     },
 }
 
@@ -389,6 +412,14 @@ ANALYTICS_ALERT_WEBHOOK_BACKOFF = env.float(
     "ANALYTICS_ALERT_WEBHOOK_BACKOFF", default=1
 )
 ALERTMANAGER_URL = env.str("ALERTMANAGER_URL", default="")
+# Insights (issue 12): the hourly anomaly scan looks at the last SCAN_DAYS days, each
+# series warmed up on HISTORY_DAYS days before them; a score from CRITICAL_SCORE up is
+# critical (from the detector's default threshold: a warning).
+ANALYTICS_ANOMALY_SCAN_DAYS = env.int("ANALYTICS_ANOMALY_SCAN_DAYS", default=2)
+ANALYTICS_ANOMALY_HISTORY_DAYS = env.int("ANALYTICS_ANOMALY_HISTORY_DAYS", default=28)
+ANALYTICS_ANOMALY_CRITICAL_SCORE = env.float(
+    "ANALYTICS_ANOMALY_CRITICAL_SCORE", default=0.99
+)
 # Exports write each user id as its pseudonym (an HMAC of the id), for everyone.
 ANALYTICS_ANONYMIZE_EXPORTS = env.bool("ANALYTICS_ANONYMIZE_EXPORTS", default=False)
 # The key of user pseudonyms (HMACs of ids: anonymised exports, erased users' new
@@ -441,7 +472,9 @@ ANALYTICS_HASH_KEY = env.str("ANALYTICS_HASH_KEY", default="") or (
 ANALYTICS_REPORT_EMAILS = env.list(
     "ANALYTICS_REPORT_EMAILS", default=ANALYTICS_ALERT_EMAILS
 )
-ANALYTICS_BASE_URL = env.str("ANALYTICS_BASE_URL", default="http://127.0.0.1:8000")
+# Empty: links are built from the request (the host and port actually served), and
+# emails sent with no request point at http://127.0.0.1:8000 (apps/core/links.py).
+ANALYTICS_BASE_URL = env.str("ANALYTICS_BASE_URL", default="")
 
 # Celery beat schedule for automated tasks (as the spec prints it; times in TIME_ZONE).
 CELERY_BEAT_SCHEDULE = {
@@ -491,6 +524,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-analytics-alerts": {
         "task": "apps.analytics.tasks.send_analytics_alerts",
         "schedule": crontab(),  # Every minute
+    },
+    # ...anomalies of every series, recorded once (issue 12)...
+    "detect-analytics-anomalies": {
+        "task": "apps.analytics.tasks.detect_analytics_anomalies",
+        "schedule": crontab(minute=20),  # Every hour, after the hourly rollups
     },
     # ...and folding the live counters into hourly engagement rows.
     "aggregate-real-time-metrics": {

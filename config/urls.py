@@ -1,11 +1,13 @@
-"""URL configuration: admin, the versioned API, its docs, home and report pages."""
+"""URL configuration: admin, sign-in, the versioned API, its docs and the web app."""
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.forms import ThrottledAuthenticationForm
 from apps.analytics.api.prometheus import MetricsView
 from apps.core.views import home
 
@@ -18,8 +20,33 @@ if not settings.API_DOCS_PUBLIC:
     # answers 401 through SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
     api_docs = login_required(api_docs)
 
+# Django's auth views with the project's templates; LoginView honours `next` only
+# for this host (url_has_allowed_host_and_scheme). Logout is POST only.
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=ThrottledAuthenticationForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+]
+
 urlpatterns = [
     path("", home, name="home"),
+    path("accounts/", include(auth_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include("apps.accounts.urls")),
     path("api/v1/analytics/", include("apps.analytics.api.urls")),

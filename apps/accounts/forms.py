@@ -1,12 +1,13 @@
-"""The admin's login form, throttled and audited like the API's token endpoint."""
+"""Login forms (admin and web app), throttled and audited like the token endpoint."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 
 from apps.accounts.login import log_in
 
 
-class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+class ThrottledLoginMixin:
     """Log in through `log_in`: the same failure counters and audit as the API."""
 
     def clean(self):
@@ -32,3 +33,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             self.user_cache = result.user
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login form (staff only)."""
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    """The web app's login form (every role)."""

@@ -135,6 +135,32 @@ class Scope:
             kind = ScopeKind.TEAM
         return replace(self, kind=kind, label=label, user_ids=ids, narrowed=True)
 
+    def narrow_to_team(self, team_id) -> "Scope":
+        """Return this scope limited to one team's members, labelled by its name.
+
+        Raises PermissionError when the team does not exist, has no members or
+        has one this scope does not cover (to the caller, all look the same).
+        """
+        members = list(User.objects.filter(team_id=team_id).select_related("team"))
+        if not members:
+            raise PermissionError(f"team {team_id} is not in the caller's scope")
+        narrowed = self.narrow(members)
+        return replace(narrowed, kind=ScopeKind.TEAM, label=members[0].team.name)
+
+    def viewing(self, *, user_id=None, team_id=None) -> "Scope":
+        """Return the part of this scope a page or request asks to look at.
+
+        No choice: the whole scope. Raises PermissionError for a user or team
+        outside it, so the caller answers 404 exactly as for one that is absent.
+        """
+        if user_id is not None and team_id is not None:
+            raise ValueError("choose a user or a team, not both")
+        if user_id is not None:
+            return self.narrow([user_id])
+        if team_id is not None:
+            return self.narrow_to_team(team_id)
+        return self
+
     # -- asking --------------------------------------------------------------------
 
     @property
@@ -201,13 +227,22 @@ class Scope:
 
     def filter_owned(self, queryset, *, user_field: str, team_field: str):
         """Narrow rows owned by a user, a team (user NULL) or the organisation (both
-        NULL) to this scope's: its users', their teams', and organisation rows
-        where the scope includes them."""
+        NULL) to this scope's: its users', the teams it covers whole, and
+        organisation rows where the scope includes them.
+
+        A team's row pools its members' data, so a scope missing one of them (a
+        member's own) does not read it.
+        """
         if self.user_ids is None:
             return queryset
-        teams = User.objects.filter(pk__in=self.user_ids).exclude(team=None)
+        teams = (
+            User.objects.filter(pk__in=self.user_ids)
+            .exclude(team=None)
+            .exclude(team__members__in=User.objects.exclude(pk__in=self.user_ids))
+            .values("team")
+        )
         allowed = Q(**{f"{user_field}__in": self.user_ids}) | Q(
-            **{f"{user_field}__isnull": True, f"{team_field}__in": teams.values("team")}
+            **{f"{user_field}__isnull": True, f"{team_field}__in": teams}
         )
         if self.includes_organisation_rows:
             allowed |= Q(

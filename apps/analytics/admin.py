@@ -5,6 +5,7 @@ from apps.analytics.models import (
     Alert,
     AlertEvent,
     AlertRule,
+    Anomaly,
     DataQualityMetric,
     PerformanceMetric,
     Report,
@@ -168,6 +169,43 @@ class AlertEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "channel", "status"]
     date_hierarchy = "timestamp"
     list_select_related = ["rule"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Anomaly)
+class AnomalyAdmin(admin.ModelAdmin):
+    """Read-only: anomalies are recorded by the scan alone."""
+
+    list_display = [
+        "timestamp",
+        "series_kind",
+        "metric_type",
+        "component",
+        "health_type",
+        "granularity",
+        "scope_key",
+        "direction",
+        "severity",
+        "observed",
+        "expected",
+        "score",
+    ]
+    list_filter = [
+        "severity",
+        "direction",
+        "series_kind",
+        "metric_type",
+        "component",
+        "granularity",
+    ]
+    search_fields = ["component", "scope_key", "user__username"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["user", "team"]
 
     def has_add_permission(self, request):
         return False

@@ -33,6 +33,16 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 # Days after today a date input may name: a filter may end ahead, but the day after
 # 9999-12-31 does not exist.
 MAX_FUTURE_DAYS = 366
+# A rate over fewer cases than this (a 0-of-1 day) is noise to the anomaly scan and
+# the insights: the point is left out of the series.
+MIN_ANOMALY_DENOMINATOR = 10
+# Usable points a series needs before it is scanned for anomalies or given a trend.
+MIN_SERIES_POINTS = 14
+# Periods ahead a forecast may reach, and the default (a week of days, a day of hours).
+MAX_FORECAST_HORIZON = 90
+DEFAULT_FORECAST_HORIZON = {"daily": 7, "hourly": 24}
+# Days of history the scan may cover at once (the command's --days).
+MAX_ANOMALY_SCAN_DAYS = 366
 # The largest id a database column holds (BigAutoField); a larger one is no id.
 MAX_ID = 2**63 - 1
 

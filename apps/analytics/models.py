@@ -30,6 +30,28 @@ class MetricType(models.TextChoices):
     USER_ENGAGEMENT = "user_engagement", "User engagement"
 
 
+class Direction(models.TextChoices):
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+
+
+# Which way each metric gets better, declared once: the anomaly scan flags moves the
+# other way, and the dashboard, reports and web pages colour changes by it.
+GOOD_DIRECTION = {
+    MetricType.DEBRIEFING_COMPLETION: Direction.UP,
+    MetricType.DATA_EXTRACTION_ACCURACY: Direction.UP,
+    MetricType.MEETING_DETECTION_ACCURACY: Direction.UP,
+    MetricType.PARTICIPANT_MATCHING_ACCURACY: Direction.UP,
+    MetricType.CRM_SYNC_SUCCESS: Direction.UP,
+    MetricType.USER_ENGAGEMENT: Direction.UP,
+}
+
+
+def bad_direction(good: str) -> str:
+    """Return the direction in which a series gets worse."""
+    return Direction.DOWN if good == Direction.UP else Direction.UP
+
+
 class AggregationPeriod(models.TextChoices):
     HOURLY = "hourly", "Hourly"
     DAILY = "daily", "Daily"
@@ -450,6 +472,7 @@ class AlertRuleKind(models.TextChoices):
     HEALTH = "health", "Health threshold (latest reading of a component)"
     METRIC_THRESHOLD = "metric_threshold", "Metric above/below a threshold"
     METRIC_CHANGE = "metric_change", "Metric change against the previous window"
+    ANOMALY = "anomaly", "Anomaly of a metric or component in the window"
 
 
 class AlertSeverity(models.TextChoices):
@@ -621,4 +644,109 @@ class AlertEvent(models.Model):
     def __str__(self):
         return (
             f"{self.kind} {self.rule_id} {self.state or self.status} {self.timestamp}"
+        )
+
+
+# --- Insights (issue 12): anomalies found by the periodic scan ----------------------
+
+
+class SeriesKind(models.TextChoices):
+    METRIC = "metric", "Metric (PerformanceMetric rows)"
+    HEALTH = "health", "Health readings of a component and type"
+    AVAILABILITY = "availability", "Availability of a component (1 up, 0 down)"
+    ENGAGEMENT_VOLUME = "engagement_volume", "Engagement events per hour"
+
+
+class SeriesGranularity(models.TextChoices):
+    # The aggregation periods the insights read: enough points to learn from.
+    HOURLY = "hourly", "Hourly"
+    DAILY = "daily", "Daily"
+
+
+class AnomalySeverity(models.TextChoices):
+    # The values of AlertSeverity, so that an anomaly rule's severity reads as the
+    # least severe anomaly it fires on.
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class Anomaly(TimeStampedModel):
+    """One unusual point of a series, found by the scan (services.insights).
+
+    A series is a metric at a granularity for the organisation, a team or a user,
+    or a component's health readings, availability or the engagement volume (the
+    organisation's). `scope_key` (`organisation`, `team:3`, `user:5`) repeats the
+    scope without NULLs so that one unique key makes the scan idempotent: a point
+    found again is not stored again. Figures only, no personal text.
+    """
+
+    series_kind = models.CharField(max_length=20, choices=SeriesKind.choices)
+    metric_type = models.CharField(
+        max_length=40, choices=MetricType.choices, blank=True
+    )
+    component = models.CharField(max_length=64, blank=True)
+    health_type = models.CharField(
+        max_length=32, choices=HealthType.choices, blank=True
+    )
+    # The period of a metric or engagement series (hourly, daily); blank for health.
+    granularity = models.CharField(
+        max_length=10, choices=SeriesGranularity.choices, blank=True
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="anomalies",
+    )
+    scope_key = models.CharField(max_length=40, default="organisation")
+    # The point's instant: a period's start, or a reading's timestamp.
+    timestamp = models.DateTimeField()
+    observed = models.FloatField()
+    expected = models.FloatField()
+    score = models.FloatField()
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    severity = models.CharField(max_length=10, choices=AnomalySeverity.choices)
+
+    class Meta:
+        verbose_name_plural = "anomalies"
+        ordering = ["-timestamp", "-score"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "series_kind",
+                    "metric_type",
+                    "component",
+                    "health_type",
+                    "granularity",
+                    "scope_key",
+                    "timestamp",
+                ],
+                name="uniq_anomaly_per_series_point",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="anomaly_score_0_1"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["timestamp"], name="anomaly_timestamp_idx"),
+            models.Index(fields=["metric_type", "timestamp"]),
+            models.Index(fields=["component", "timestamp"]),
+            models.Index(fields=["user", "timestamp"]),
+            models.Index(fields=["team", "timestamp"]),
+            models.Index(fields=["severity", "timestamp"]),
+        ]
+
+    def __str__(self):
+        series = self.metric_type or f"{self.component} {self.health_type}".strip()
+        return (
+            f"{series} {self.scope_key} {self.direction} "
+            f"@ {self.timestamp:%Y-%m-%d %H:%M} [{self.severity}]"
         )

@@ -22,6 +22,7 @@ from apps.analytics.services.collection import (
     store_computed_parts,
 )
 from apps.analytics.services.health import collect_system_health
+from apps.analytics.services.insights import scan_anomalies
 from apps.analytics.services.partitions import ensure_partitions
 from apps.analytics.services.realtime_rollup import fold_real_time_hour
 from apps.analytics.services.report_requests import PERIOD_OF
@@ -256,3 +257,17 @@ def store_fanned_out_period(parts: list[list[dict]], kind: str, start: str) -> d
     """Store the parts of a fanned-out period, organisation rows included (the
     chord's callback). Upserts: running it twice leaves the same rows."""
     return store_computed_parts(_period(kind, start), parts)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=15 * 60,
+    time_limit=20 * 60,
+)
+def detect_analytics_anomalies() -> dict:
+    """Scan every stored series for anomalies of the last ANALYTICS_ANOMALY_SCAN_DAYS
+    days (beat: hourly). Idempotent: a point found again is not stored again."""
+    return scan_anomalies().as_dict()

@@ -7,9 +7,11 @@ the row still cannot be written the action is refused with 503 instead of being
 served unrecorded. Denials are answered either way: refusing them would help no one.
 """
 
+import hashlib
 import json
 import logging
 
+from django.core.cache import cache
 from django.http import JsonResponse
 
 from apps.core.api import error_body
@@ -22,6 +24,11 @@ MAX_PARAMETERS_BYTES = 2048
 MAX_OBJECT_IDS = 100
 MAX_TEXT = 256  # characters kept of any one logged string
 RETRY_AFTER_SECONDS = 30
+# A live page polls the same read every few seconds: the first read of a window
+# says who saw what; repeating it 720 times an hour says nothing more. The same
+# viewer, path, parameters and users within this many seconds is one audit row.
+# (The dashboard's figures are cached as long: the reads are the same data.)
+REPEATED_READ_SECONDS = 300
 
 
 def clean(value):
@@ -107,10 +114,42 @@ def record_api_call(view, request, response) -> bool:
     action, object_ids = action_for(view, request, response)
     if action is None:
         return True
-    written = record(
-        request, action, response.status_code, object_ids, _parameters(request)
-    )
+    parameters = _parameters(request)
+    repeat_key = None
+    if action == AuditAction.READ_OTHER:
+        repeat_key = _repeated_read_key(request, object_ids, parameters)
+        if _recorded_recently(repeat_key):
+            return True
+    written = record(request, action, response.status_code, object_ids, parameters)
+    if written and repeat_key:
+        _remember(repeat_key)
     return written or action == AuditAction.DENIED
+
+
+def _repeated_read_key(request, object_ids, parameters) -> str:
+    payload = json.dumps(
+        [request.user.pk, request.path, sorted(map(str, object_ids)), parameters],
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    return f"audit:read:v1:{digest}"
+
+
+# The cache only saves rows: when it cannot answer, the read is recorded again.
+def _recorded_recently(key: str) -> bool:
+    try:
+        return cache.get(key) is not None
+    except Exception:
+        logger.warning("Audit repeat check unavailable; recording the read")
+        return False
+
+
+def _remember(key: str) -> None:
+    try:
+        cache.set(key, 1, REPEATED_READ_SECONDS)
+    except Exception:
+        logger.warning("Audit repeat mark unavailable; the next read is recorded")
 
 
 def audit_unavailable():

@@ -11,10 +11,12 @@ served from `served_scope`, never from the response body.
 from functools import cached_property
 
 from rest_framework import generics, permissions
+from rest_framework.exceptions import NotFound
 
 from apps.accounts.scope import Scope
-from apps.core.audit import audit_unavailable, record_api_call
+from apps.core.audit import audit_unavailable, record, record_api_call
 from apps.core.db_router import replica_reads
+from apps.core.models import AuditAction
 
 
 class HasScopePermission(permissions.BasePermission):
@@ -68,7 +70,25 @@ class ScopedAPIView(generics.GenericAPIView):
     @property
     def served_scope(self) -> Scope | None:
         """Return whose data the answer holds (for the audit); None for none."""
+        viewed = getattr(self, "viewed_scope", None)
+        if viewed is not None:
+            return viewed
         return self.scope if self.scope_user_field is not None else None
+
+    def view_part(self, *, user_id=None, team_id=None) -> Scope:
+        """Return the part of the caller's scope a request asks for (one user or
+        team in it, or all of it), which the answer then serves and the audit reads.
+
+        A user or team outside the scope answers 404, as one that does not exist
+        would, and the attempt is audited as a denial.
+        """
+        try:
+            self.viewed_scope = self.scope.viewing(user_id=user_id, team_id=team_id)
+        except PermissionError:
+            asked = user_id if user_id is not None else team_id
+            record(self.request, AuditAction.DENIED, 404, [asked])
+            raise NotFound("No such user or team.") from None
+        return self.viewed_scope
 
     def get_base_queryset(self):
         """Return every row of the view's model (scoping comes after)."""

@@ -1,15 +1,17 @@
-"""The landing page: where a newcomer finds the API, its docs and the admin."""
+"""The site root and the not-found answer."""
 
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
 from django.views.defaults import page_not_found
 
 from apps.core.api import error_body
 
 
 def home(request):
-    """Render the landing page."""
-    return render(request, "core/home.html")
+    """Send a signed-in visitor to the dashboard and anyone else to sign in."""
+    if request.user.is_authenticated:
+        return redirect("analytics:dashboard")
+    return redirect("login")
 
 
 def not_found(request, exception=None):

@@ -97,6 +97,10 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         merged = {**self._current(), **attrs}
         if merged.get("kind") == AlertRuleKind.HEALTH:
             missing = [f for f in ("component", "health_type") if not merged.get(f)]
+        elif merged.get("kind") == AlertRuleKind.ANOMALY:
+            # A metric's anomalies, or a component's (of one health type or all).
+            either = merged.get("metric_type") or merged.get("component")
+            missing = [] if either else ["metric_type"]
         else:
             missing = [f for f in ("metric_type", "threshold") if merged.get(f) is None]
             missing += [] if merged.get("metric_type") or missing else ["metric_type"]

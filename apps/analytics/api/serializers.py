@@ -19,6 +19,7 @@ from apps.analytics.models import (
     SystemHealthMetric,
     UserEngagementMetric,
 )
+from apps.core.links import absolute_url
 
 
 class PerformanceMetricSerializer(serializers.ModelSerializer):
@@ -152,7 +153,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
         def url(name):
             path = reverse(f"analytics:{name}", args=[report.pk])
-            return request.build_absolute_uri(path) if request else path
+            return absolute_url(path, request) if request else path
 
         return {
             "html": url("report-detail"),

@@ -7,6 +7,7 @@ from apps.analytics.api import (
     dashboard,
     export,
     health,
+    insights,
     metrics,
     privacy,
     reports,
@@ -61,6 +62,8 @@ urlpatterns = [
         privacy.PersonalDataEraseView.as_view(),
         name="analytics-privacy-erase",
     ),
+    path("insights/", insights.InsightsView.as_view(), name="analytics-insights"),
+    path("anomalies/", insights.AnomalyListView.as_view(), name="analytics-anomalies"),
     path("alerts/", alerts.AlertListView.as_view(), name="analytics-alerts"),
     path(
         "alerts/rules/",

@@ -33,7 +33,7 @@ def unpartition(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0010_alerting'),
+        ('analytics', '0011_anomalies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

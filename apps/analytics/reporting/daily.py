@@ -4,8 +4,9 @@ import datetime as dt
 
 from apps.analytics.models import AggregationPeriod, MetricType, ReportType
 from apps.analytics.periods import period_containing, shift_local_days
-from apps.analytics.reporting import figures, health
+from apps.analytics.reporting import figures, health, insights
 from apps.analytics.reporting.envelope import envelope
+from apps.analytics.selectors.anomalies import anomaly_dicts, own_series_anomalies
 
 
 def _most_first(item):
@@ -101,5 +102,11 @@ def build(moment: dt.datetime, scope) -> dict:
             )
         )
         notes += health.incident_notes(found)
+    anomalies = anomaly_dicts(own_series_anomalies(scope, day.start, day.end))
+    data["sections"]["anomalies"] = [
+        {**a, "timestamp": a["timestamp"].isoformat()} for a in anomalies
+    ]
+    data["tables"].append(insights.anomaly_table(anomalies))
+    notes += insights.capped(insights.anomaly_sentences(anomalies, with_time=True))
     data["notes"] = notes
     return data

@@ -21,6 +21,7 @@ from apps.analytics.reporting.figures import format_value
 from apps.analytics.reporting.render_csv import report_csv, report_filename
 from apps.analytics.reporting.render_html import render_email_html
 from apps.core.encryption import blind_index
+from apps.core.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,7 @@ class DeliverySummary:
 
 def report_url(report) -> str:
     """Return the absolute URL of the report's web page."""
-    base = settings.ANALYTICS_BASE_URL.rstrip("/")
-    return base + reverse("analytics:report-detail", args=[report.pk])
+    return absolute_url(reverse("analytics:report-detail", args=[report.pk]))
 
 
 def build_email(report, recipient: str) -> EmailMultiAlternatives:

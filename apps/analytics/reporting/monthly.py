@@ -3,35 +3,49 @@
 import datetime as dt
 
 from apps.analytics.models import AggregationPeriod, ReportType
-from apps.analytics.periods import period_containing
-from apps.analytics.reporting import figures
+from apps.analytics.periods import local_midnight, period_containing
+from apps.analytics.reporting import figures, insights
 from apps.analytics.reporting.competition import competition_section
 from apps.analytics.reporting.envelope import envelope
-
-MIN_POINTS_FOR_TREND = 7
-# Over the month, a fitted change smaller than this is "flat": 2 points for a rate,
-# 10% of the mean for a count.
-FLAT_RATE = 0.02
-FLAT_COUNT_SHARE = 0.10
+from apps.analytics.selectors.anomalies import anomaly_dicts, own_series_anomalies
 
 
-def trend(points: list[dict], fmt: str) -> dict:
-    """Fit a least-squares line to the defined points; say which way it goes."""
-    values = [(i, p["value"]) for i, p in enumerate(points) if p["value"] is not None]
-    if len(values) < MIN_POINTS_FOR_TREND:
-        return {"direction": "insufficient data", "slope_per_day": None}
-    n = len(values)
-    mean_x = sum(x for x, _ in values) / n
-    mean_y = sum(y for _, y in values) / n
-    spread = sum((x - mean_x) ** 2 for x, _ in values)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in values) / spread
-    fitted_change = slope * (len(points) - 1)
-    flat = FLAT_RATE if fmt == "percent" else FLAT_COUNT_SHARE * abs(mean_y)
-    if abs(fitted_change) < flat:
-        direction = "flat"
-    else:
-        direction = "up" if fitted_change > 0 else "down"
-    return {"direction": direction, "slope_per_day": round(slope, 6)}
+def trend(points: list[dict], change: float | None = None) -> dict:
+    """Return the significance-aware trend of a month's daily points (Mann-Kendall
+    with Sen's slope), labelled beside the month-over-month change: only a
+    significant trend has a direction, and never one against that change."""
+    usable = [p for p in points if p["value"] is not None]
+    data = insights.trend_of(
+        [p["value"] for p in usable],
+        [local_midnight(dt.date.fromisoformat(p["date"])) for p in usable],
+    )
+    return {
+        "direction": insights.trend_label(data, change),
+        "slope_per_week": data["slope_per_week"],
+        "significant": data["significant"],
+        "p_value": data["p_value"],
+    }
+
+
+def insight_section(scope, month, data, trends) -> tuple[dict, list, list[str]]:
+    """Return the month's insights: forecast, anomalies, trends; tables; sentences."""
+    metrics = [row["metric_type"] for row in data["summary"]]
+    forecasts, forecast_table = insights.month_forecast(month, data["series"])
+    anomalies = anomaly_dicts(own_series_anomalies(scope, month.start, month.end))
+    trend_sentences = [
+        sentence
+        for metric in metrics
+        if (sentence := insights.trend_sentence(metric, trends[metric]))
+    ]
+    sentences = trend_sentences + insights.capped(insights.anomaly_sentences(anomalies))
+    section = {
+        "forecast": forecasts,
+        "anomalies": [
+            {**a, "timestamp": a["timestamp"].isoformat()} for a in anomalies
+        ],
+        "sentences": sentences,
+    }
+    return section, [forecast_table, insights.anomaly_table(anomalies)], sentences
 
 
 def build(moment: dt.datetime, scope) -> dict:
@@ -54,9 +68,14 @@ def build(moment: dt.datetime, scope) -> dict:
     data["series"] = figures.series(
         AggregationPeriod.DAILY, month.start, month.end, scope.user_ids
     )
+    changes = {
+        row["metric_type"]: row["comparisons"]["previous_month"]["change"]
+        for row in rows
+    }
     trends = {
-        s["key"].rsplit("_", 1)[0]: trend(s["points"], s["format"])
+        metric: trend(s["points"], changes.get(metric))
         for s in data["series"]
+        if (metric := s["key"].rsplit("_", 1)[0])
     }
     data["sections"]["trends"] = trends
     table = figures.metric_table(rows, {"previous_month": "Previous month"})
@@ -70,7 +89,11 @@ def build(moment: dt.datetime, scope) -> dict:
     )
     data["sections"]["competitive_intelligence"] = competition
     data["tables"].append(competitors)
-    data["notes"] = figures.notable_changes(
-        rows, "previous_month", "against the previous month"
+    section, tables, sentences = insight_section(scope, month, data, trends)
+    data["sections"]["insights"] = section
+    data["tables"] += tables
+    data["notes"] = (
+        figures.notable_changes(rows, "previous_month", "against the previous month")
+        + sentences
     )
     return data

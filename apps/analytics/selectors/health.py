@@ -59,3 +59,18 @@ def current_readings(*, now=None) -> list[SystemHealthMetric]:
 def overall_status(readings) -> str:
     """Return the worst status among the latest readings (metrics.md)."""
     return worst_status(reading.status for reading in readings)
+
+
+def recent_readings(*, hours: int = 24, per_check: int = 12, now=None) -> dict:
+    """Return {(component, health type): newest readings first} of the last hours,
+    at most `per_check` each (one query)."""
+    now = now or timezone.now()
+    rows = SystemHealthMetric.objects.filter(
+        timestamp__gte=now - dt.timedelta(hours=hours)
+    ).order_by("component", "health_type", "-timestamp", "-pk")
+    found: dict = {}
+    for reading in rows.iterator():
+        kept = found.setdefault((reading.component, reading.health_type), [])
+        if len(kept) < per_check:
+            kept.append(reading)
+    return found

@@ -15,7 +15,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -29,6 +29,8 @@ from apps.analytics.models import (
     AlertRuleKind,
     AlertSeverity,
     AlertState,
+    Anomaly,
+    AnomalySeverity,
     Comparison,
     HealthStatus,
     Silence,
@@ -65,6 +67,8 @@ def evaluate_rule(rule: AlertRule, now: dt.datetime) -> Evaluation:
     """Compute whether a rule's condition holds at `now`."""
     if rule.kind == AlertRuleKind.HEALTH:
         return _evaluate_health(rule, now)
+    if rule.kind == AlertRuleKind.ANOMALY:
+        return _evaluate_anomaly(rule, now)
     start = now - dt.timedelta(seconds=rule.window_seconds)
     current = snapshot(rule.metric_type, start, now, _rule_user_ids(rule))["value"]
     if rule.kind == AlertRuleKind.METRIC_THRESHOLD:
@@ -106,6 +110,45 @@ def _evaluate_health(rule: AlertRule, now: dt.datetime) -> Evaluation:
     )
 
 
+# The anomaly severities an anomaly rule of a severity fires on: its own and worse.
+ANOMALY_TRIGGER = {
+    AlertSeverity.WARNING: [AnomalySeverity.WARNING, AnomalySeverity.CRITICAL],
+    AlertSeverity.CRITICAL: [AnomalySeverity.CRITICAL],
+}
+
+
+def _evaluate_anomaly(rule: AlertRule, now: dt.datetime) -> Evaluation:
+    """Hold while an anomaly of the rule's series, at or above its severity, was
+    seen in the window: its point lies there, or the scan found it there (a daily
+    point's timestamp is its day's start, found after the day ended)."""
+    start = now - dt.timedelta(seconds=rule.window_seconds)
+    rows = Anomaly.objects.filter(
+        Q(timestamp__gt=start, timestamp__lte=now)
+        | Q(created_at__gt=start, created_at__lte=now, timestamp__lte=now),
+        severity__in=ANOMALY_TRIGGER[rule.severity],
+    )
+    for name in ("metric_type", "component", "health_type"):
+        if getattr(rule, name):
+            rows = rows.filter(**{name: getattr(rule, name)})
+    if rule.user_id is not None:
+        rows = rows.filter(user_id=rule.user_id)
+    elif rule.team_id is not None:
+        rows = rows.filter(team_id=rule.team_id, user__isnull=True)
+    else:
+        rows = rows.filter(scope_key="organisation")
+    worst = rows.order_by("-score", "-timestamp").first()
+    if worst is None:
+        return Evaluation(False, None, None, "no anomaly in the window")
+    moment = timezone.localtime(worst.timestamp).isoformat(timespec="minutes")
+    return Evaluation(
+        True,
+        worst.observed,
+        worst.expected,
+        f"{worst.severity} anomaly at {moment}: {worst.observed:g} against "
+        f"{worst.expected:g} expected (score {worst.score:.3f})",
+    )
+
+
 def _compare(rule: AlertRule, value: float | None) -> bool:
     if value is None or rule.threshold is None:
         return False  # no data is not an incident of a metric
@@ -131,7 +174,7 @@ def rule_labels(rule: AlertRule) -> dict:
     """Return the labels of a rule's alert: its own plus name, severity and target."""
     labels = {str(k): str(v) for k, v in (rule.labels or {}).items()}
     labels.update(alertname=rule.name, severity=rule.severity)
-    if rule.kind == AlertRuleKind.HEALTH:
+    if rule.kind == AlertRuleKind.HEALTH or rule.component:
         labels.update(component=rule.component, health_type=rule.health_type)
     else:
         labels.setdefault("component", rule.metric_type)

@@ -20,11 +20,12 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from apps.analytics.models import Alert, Report, ReportStatus
+from apps.core.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Analytics-Signature"
-DASHBOARD_PATH = "/api/v1/analytics/dashboard/"
+DASHBOARD_PATH = "/dashboard/"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +52,6 @@ def subject_of(alert: Alert, kind: str, evaluation) -> str:
 
 
 def body_of(alert: Alert, kind: str, evaluation, now: dt.datetime) -> str:
-    base = settings.ANALYTICS_BASE_URL.rstrip("/")
     lines = [
         f"Alert: {alert.labels.get('alertname')}",
         f"State: {kind}",
@@ -69,10 +69,10 @@ def body_of(alert: Alert, kind: str, evaluation, now: dt.datetime) -> str:
     lines.append(
         "Labels: " + ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
     )
-    lines.append(f"Dashboard: {base}{DASHBOARD_PATH}")
+    lines.append(f"Dashboard: {absolute_url(DASHBOARD_PATH)}")
     report = report_of_day(alert.since)
     if report is not None:
-        lines.append(f"Report of the day: {base}/reports/{report.pk}/")
+        lines.append(f"Report of the day: {absolute_url(f'/reports/{report.pk}/')}")
     return "\n".join(lines) + "\n"
 
 
@@ -140,7 +140,7 @@ def webhook_payload(alert, kind, evaluation, now) -> dict:
         "threshold": evaluation.threshold,
         "since": alert.since.isoformat(),
         "at": now.isoformat(),
-        "dashboard": settings.ANALYTICS_BASE_URL.rstrip("/") + DASHBOARD_PATH,
+        "dashboard": absolute_url(DASHBOARD_PATH),
     }
 
 
@@ -204,7 +204,7 @@ def alertmanager_alert(alert, evaluation, now) -> dict:
         },
         "startsAt": (alert.firing_since or alert.since).isoformat(),
         "endsAt": ends.isoformat(),
-        "generatorURL": settings.ANALYTICS_BASE_URL.rstrip("/") + DASHBOARD_PATH,
+        "generatorURL": absolute_url(DASHBOARD_PATH),
     }
 
 

@@ -32,6 +32,7 @@ ANALYTICS_LAYERS = [
         "observability",
         "cache",
         "export_formats",
+        "insights",  # pure functions on series: imports nothing from the project
     },
     {"selectors"},
     {"reporting"},  # report content and rendering, from selectors

@@ -43,11 +43,28 @@ def test_the_docs_page_of_a_signed_in_user_runs_under_the_policy(client):
     assert_strict_policy(client.get("/api/docs/"))
 
 
-def test_the_home_page_runs_under_the_policy(client):
-    response = client.get("/")
+@pytest.mark.django_db
+def test_the_web_app_pages_have_no_inline_script_or_style(client):
+    # The sign-in page loads static CSS and JS files only.
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    directives = csp_directives(response)
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    page = response.content.decode()
+    assert "<script>" not in page and "<style" not in page
+    assert ' style="' not in page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_has_only_plotlys_empty_nonced_style_element(client):
+    client.force_login(UserFactory())
+    response = client.get("/dashboard/")
 
     assert response.status_code == 200
+    # Plotly inserts its rules into <style id="plotly.js-style-global"> (CSSOM).
     assert_strict_policy(response)
+    assert '<style id="plotly.js-style-global" nonce=' in response.content.decode()
 
 
 def test_a_response_without_inline_content_names_no_nonce(client):
@@ -63,7 +80,7 @@ def test_schema_and_docs_are_public_outside_production(client):
 
 
 def test_pages_forbid_framing_and_sniffing(client):
-    response = client.get("/")
+    response = client.get("/accounts/login/")
 
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -72,7 +89,7 @@ def test_pages_forbid_framing_and_sniffing(client):
 
 def test_no_https_redirect_or_hsts_outside_production(client):
     # `make run` serves http://127.0.0.1:8000: plain HTTP must not be redirected.
-    assert client.get("/").status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
     # HSTS is only ever sent over HTTPS; even there, not outside production.
-    response = client.get("/", secure=True)
+    response = client.get("/accounts/login/", secure=True)
     assert "Strict-Transport-Security" not in response.headers

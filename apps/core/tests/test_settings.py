@@ -68,6 +68,7 @@ def test_embedded_default_needs_no_environment():
         "collect-hourly-metrics",
         "collect-monthly-metrics",
         "collect-weekly-metrics",
+        "detect-analytics-anomalies",
         "ensure-analytics-partitions",
         "generate-daily-reports",
         "generate-monthly-reports",
@@ -253,9 +254,9 @@ def answer(path, **extra):
         response.headers.get("Strict-Transport-Security"),
     ]
 print(json.dumps({
-    "plain_http": answer("/"),
-    "https": answer("/", secure=True),
-    "forwarded_https": answer("/", HTTP_X_FORWARDED_PROTO="https"),
+    "plain_http": answer("/accounts/login/"),
+    "https": answer("/accounts/login/", secure=True),
+    "forwarded_https": answer("/accounts/login/", HTTP_X_FORWARDED_PROTO="https"),
 }))
 """
 
@@ -378,10 +379,18 @@ def test_production_redirects_to_https_and_sends_hsts():
 
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
-    assert seen["plain_http"] == [301, "https://analytics.example.com/", None]
+    assert seen["plain_http"] == [
+        301,
+        "https://analytics.example.com/accounts/login/",
+        None,
+    ]
     assert seen["https"] == [200, None, "max-age=31536000; includeSubDomains"]
     # Not behind a TLS proxy, a client's own X-Forwarded-Proto is not believed.
-    assert seen["forwarded_https"] == [301, "https://analytics.example.com/", None]
+    assert seen["forwarded_https"] == [
+        301,
+        "https://analytics.example.com/accounts/login/",
+        None,
+    ]
 
 
 def test_behind_a_tls_proxy_its_forwarded_proto_counts_as_https():
@@ -390,7 +399,10 @@ def test_behind_a_tls_proxy_its_forwarded_proto_counts_as_https():
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["forwarded_https"] == [200, None, "max-age=31536000; includeSubDomains"]
-    assert seen["plain_http"][:2] == [301, "https://analytics.example.com/"]
+    assert seen["plain_http"][:2] == [
+        301,
+        "https://analytics.example.com/accounts/login/",
+    ]
 
 
 def test_production_schema_and_docs_need_a_login():
@@ -401,7 +413,7 @@ def test_production_schema_and_docs_need_a_login():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         # The schema answers 401; a person opening the docs is sent to log in.
-        "anonymous": [401, 302, "/admin/login/?next=/api/docs/"],
+        "anonymous": [401, 302, "/accounts/login/?next=/api/docs/"],
         "signed_in": [200, 200, None],
     }
 

@@ -175,3 +175,15 @@ def test_the_dashboard_shows_the_open_alerts_the_viewer_may_see(org):
     assert rules("admin") == ["alpha", "beta", "mate", "organisation-wide"]
     assert rules("manager") == ["alpha", "mate", "organisation-wide"]
     assert rules("member") == []  # members see no alerts at all
+
+
+def test_an_anomaly_rule_needs_a_metric_or_a_component(admin_api):
+    rule = {"name": "CRM sync anomaly", "kind": "anomaly", "severity": "critical"}
+    response = admin_api.post(API + "rules/", rule, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["metric_type"]
+    for target in ({"metric_type": "crm_sync_success"}, {"component": "gemini_api"}):
+        named = {**rule, **target, "name": f"anomaly of {target}"}
+        response = admin_api.post(API + "rules/", named, format="json")
+        assert response.status_code == 201, response.content
+        assert response.json()["threshold"] is None

@@ -45,6 +45,39 @@ def test_reading_a_team_mates_rows_is_audited_with_their_id(team):
     assert entry.ip_address == "127.0.0.1"
 
 
+def test_a_polled_read_is_one_row_per_window_and_each_new_read_its_own(team):
+    from django.core.cache import cache
+
+    boss, rep = team
+    PerformanceMetricFactory(user=rep)
+    client = client_for(boss)
+    for _ in range(3):  # a live page polling the same read
+        client.get(API + "metrics/performance/", {"metric_type": "user_engagement"})
+    client.get(API + "metrics/performance/", {"metric_type": "crm_sync_success"})
+    assert sorted(
+        AuditLog.objects.values_list("parameters__metric_type", flat=True)
+    ) == ["crm_sync_success", "user_engagement"]
+    cache.clear()  # the window is over
+    client.get(API + "metrics/performance/", {"metric_type": "user_engagement"})
+    assert AuditLog.objects.count() == 3
+
+
+def test_a_read_is_still_recorded_when_the_cache_is_down(team, monkeypatch):
+    from apps.core import audit
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(audit.cache, "get", unreachable)
+    monkeypatch.setattr(audit.cache, "set", unreachable)
+    boss, rep = team
+    PerformanceMetricFactory(user=rep)
+    for _ in range(2):
+        response = client_for(boss).get(API + "metrics/performance/")
+        assert response.status_code == 200
+    assert AuditLog.objects.count() == 2
+
+
 def test_reading_only_ones_own_rows_is_not_audited(team):
     _, rep = team
     PerformanceMetricFactory(user=rep)

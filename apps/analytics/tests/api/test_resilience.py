@@ -56,7 +56,7 @@ def test_with_the_database_down_the_api_answers_503_with_retry_after(org, monkey
 
 
 def test_with_the_database_down_a_report_page_answers_503(org, client, monkeypatch):
-    from apps.analytics import views
+    from apps.analytics.views import reports as views
 
     def unavailable(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")

@@ -15,7 +15,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.analytics.models import Alert, AlertRule, Report, UserEngagementMetric
+from apps.analytics.models import (
+    Alert,
+    AlertRule,
+    Anomaly,
+    PerformanceMetric,
+    Report,
+    UserEngagementMetric,
+)
+from apps.analytics.periods import local_midnight
 from apps.analytics.tests.factories import (
     PerformanceMetricFactory,
     SystemHealthMetricFactory,
@@ -223,7 +231,70 @@ def check_admin_only(method, path_of):
     return check
 
 
+def check_anomalies(data, viewer):
+    """One anomaly per owner: the organisation, each team, each user."""
+    org = data["org"]
+    owners = {
+        "organisation": {},
+        "team Alpha": {"team": org["manager"].team},
+        "team Beta": {"team": org["other"].team},
+        **{f"user {name}": {"user": org[name]} for name in OWNERS},
+    }
+    for label, owner in owners.items():
+        Anomaly.objects.create(
+            series_kind="metric",
+            metric_type="crm_sync_success",
+            granularity="daily",
+            scope_key=label,
+            timestamp=timezone.now() - dt.timedelta(days=1),
+            observed=0.2,
+            expected=0.9,
+            score=0.99,
+            direction="down",
+            severity="critical",
+            **owner,
+        )
+    rows = client(data, viewer).get(API + "anomalies/").json()["results"]
+    expected = {f"user {name}" for name in VISIBLE[viewer]}
+    if viewer == "manager":  # the whole team Alpha, and organisation figures
+        expected |= {"organisation", "team Alpha"}
+    assert {Anomaly.objects.get(pk=row["id"]).scope_key for row in rows} == expected
+
+
+# Each owner's denominator is a distinct power of two: a pooled series' denominator
+# says whose rows it holds.
+DENOMINATORS = {name: 16 * 2**i for i, name in enumerate(OWNERS)}
+
+
+def check_insights(data, viewer):
+    day = timezone.localdate() - dt.timedelta(days=1)
+    for name, denominator in DENOMINATORS.items():
+        PerformanceMetric.objects.create(
+            metric_type="crm_sync_success",
+            aggregation_period="daily",
+            period_start=local_midnight(day),
+            period_end=local_midnight(day + dt.timedelta(days=1)),
+            user=data["org"][name],
+            value=0.5,
+            metadata={"numerator": denominator / 2, "denominator": denominator},
+        )
+    api = client(data, viewer)
+    query = {"metric_type": "crm_sync_success", "days": 3}
+    body = api.get(API + "insights/", query).json()
+    point = next(p for p in body["series"] if p["denominator"])
+    seen = {name for name, d in DENOMINATORS.items() if int(point["denominator"]) & d}
+    assert seen == VISIBLE[viewer]
+    outsider = data["org"]["other" if viewer == "manager" else "mate"]
+    # Outside the scope answers as absent, as the dashboard does.
+    response = api.get(API + "insights/", {**query, "user_id": outsider.pk})
+    assert response.status_code == 404
+    response = api.get(API + "insights/", {**query, "team": outsider.team_id})
+    assert response.status_code == 404
+
+
 SCOPED_VIEWS = {
+    "analytics-anomalies": check_anomalies,
+    "analytics-insights": check_insights,
     "analytics-alerts": check_alerts,
     "analytics-alert-rules": check_admin_only("get", lambda a: "alerts/rules/"),
     "analytics-alert-rule-detail": check_admin_only(

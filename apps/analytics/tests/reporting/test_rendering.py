@@ -362,7 +362,7 @@ def test_anonymous_is_sent_to_log_in(client, name):
     response = client.get(url)
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/?next=")
+    assert response["Location"].startswith("/accounts/login/?next=")
 
 
 @pytest.mark.django_db

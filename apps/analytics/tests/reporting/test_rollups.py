@@ -87,12 +87,14 @@ def test_reports_from_rollups_equal_reports_computed_from_source(demo, name, gen
     ("name", "generate", "queries"),
     [
         # Reuse check, insert (in a savepoint: 3 statements inside a test's
-        # transaction), status, the rollups, health incidents, the result.
-        (*REPORTS[0], (8, 8)),
+        # transaction), status, the rollups, health incidents, the day's anomalies,
+        # the result.
+        (*REPORTS[0], (9, 9)),
         # ... and each metric per user for the tables, and the competitors.
         (*REPORTS[1], (24, 26)),
-        # ... the rollups, the daily series' rollups, the competitors.
-        (*REPORTS[2], (12, 12)),
+        # ... the rollups, the daily series' rollups, the competitors, the month's
+        # anomalies.
+        (*REPORTS[2], (13, 13)),
     ],
     ids=[r[0] for r in REPORTS],
 )
@@ -151,9 +153,10 @@ def test_the_dashboard_runs_the_same_queries_whatever_its_window(
     # The headline now and before: their stored days (one query), each rate's
     # raw rest in both windows (five), engagement per window (its stored days,
     # then the raw rest: three); the stored series, today's values counted as the
-    # headline counts them, the health readings, the open alerts. Then it is
-    # cached but for the open alerts, read live.
-    with django_assert_num_queries(25):
+    # headline counts them, the competitors (4), the window's anomalies, the
+    # health readings, the open alerts. Then it is cached but for the open
+    # alerts, read live.
+    with django_assert_num_queries(30):
         dashboard(scope, days)
     with django_assert_num_queries(1):
         assert dashboard(scope, days)["is_cached"]

@@ -89,9 +89,7 @@ def test_the_specs_example_yields_one_alert_email_and_one_resolve_email(mailoutb
     assert mailoutbox[0].to == ["ops@example.com"]
     body = mailoutbox[0].body
     assert f"Condition true since: {at(0).isoformat()}" in body
-    assert (
-        "Dashboard: https://analytics.example.com/api/v1/analytics/dashboard/" in body
-    )
+    assert "Dashboard: https://analytics.example.com/dashboard/" in body
     assert (
         f"Report of the day: https://analytics.example.com/reports/{day_report.pk}/"
         in body

@@ -119,6 +119,7 @@ def test_daily_summary_compares_with_the_day_before_and_last_week(day_data):
         "metrics",
         "engagement_by_type",
         "system_health_incidents",
+        "anomalies",
     ]
     assert report.report_data["schema_version"] == 1
     assert report.report_data["scope"]["kind"] == "organisation"
@@ -246,20 +247,27 @@ def test_weekly_report_has_user_and_team_tables_and_ranks_performers(week_data):
     assert "competitive_intelligence" in data["sections"]
 
 
-def test_monthly_trend_direction():
+def test_monthly_trend_is_significance_aware_and_never_against_the_change():
     def points(values):
-        return [{"date": str(i), "value": v} for i, v in enumerate(values)]
+        start = dt.date(2026, 11, 1)
+        return [
+            {"date": (start + dt.timedelta(days=i)).isoformat(), "value": v}
+            for i, v in enumerate(values)
+        ]
 
-    assert (
-        trend(points([0.5 + 0.01 * i for i in range(30)]), "percent")["direction"]
-        == "up"
-    )
-    assert trend(points([0.9 - 0.01 * i for i in range(30)]), "percent")[
-        "direction"
-    ] == ("down")
-    assert trend(points([0.5, 0.51] * 15), "percent")["direction"] == "flat"
-    assert trend(points([1, None, 2]), "percent")["direction"] == "insufficient data"
-    assert trend(points([100 + i for i in range(30)]), "count")["direction"] == "up"
+    rising = points([0.5 + 0.01 * i for i in range(30)])
+    assert trend(rising)["direction"] == "up"
+    assert trend(rising)["significant"] is True
+    assert trend(rising)["slope_per_week"] == pytest.approx(0.07)
+    assert trend(points([0.9 - 0.01 * i for i in range(30)]))["direction"] == "down"
+    # Noise around a level is no trend, however a least-squares line leans.
+    assert trend(points([0.5, 0.51] * 15))["direction"] == "flat"
+    assert trend(points([1, None, 2]))["direction"] == "insufficient data"
+    assert trend(points([100 + i for i in range(30)]))["direction"] == "up"
+    # A month up on the month before, falling within: "mixed", never "down".
+    falling = points([0.9 - 0.01 * i for i in range(30)])
+    assert trend(falling, change=0.024)["direction"] == "mixed"
+    assert trend(falling, change=-0.03)["direction"] == "down"
 
 
 def test_monthly_report_compares_month_over_month(week_data):

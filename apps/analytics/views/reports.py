@@ -1,20 +1,27 @@
-"""Report pages and downloads: HTML, JSON and CSV of one report the viewer may read."""
+"""Report pages and downloads: HTML, JSON and CSV of one report the viewer may read,
+the list of reports and the form that requests one."""
 
 import functools
 import json
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.accounts.scope import Scope
-from apps.analytics.models import Report, ReportStatus
+from apps.analytics.models import Report, ReportStatus, ReportType
 from apps.analytics.reporting import render_csv
 from apps.analytics.reporting.access import visible_reports
 from apps.analytics.reporting.render_html import report_context
+from apps.analytics.services.report_requests import BadReportRequest
+from apps.analytics.services.reporting import Dispatch, ReportingService
 from apps.core import audit
 from apps.core.models import AuditAction
+
+REPORTS_PER_PAGE = 25
 
 
 class AuditUnavailable(Exception):
@@ -114,3 +121,72 @@ def report_csv(request, report_id):
         content_type=render_csv.CSV_CONTENT_TYPE,
     )
     return _attachment(response, report, "csv")
+
+
+class GenerateForm(forms.Form):
+    """A report request from the page; the service checks it against the scope."""
+
+    report_type = forms.ChoiceField(choices=ReportType.choices)
+    date = forms.DateField(required=False)
+    start_date = forms.DateField(required=False)
+    end_date = forms.DateField(required=False)
+    user_id = forms.IntegerField(required=False, min_value=1)
+
+
+def _generate(request, scope, form):
+    """Request the report; return it, or None with the errors added to the form."""
+    data = form.cleaned_data
+    try:
+        report = ReportingService().request_report(
+            data["report_type"],
+            scope=scope,
+            date=data.get("date"),
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            subject=data.get("user_id"),
+            dispatch=Dispatch.AUTO,
+        )
+    except BadReportRequest as error:
+        for name, messages in error.fields.items():
+            field = name if name in form.fields else None
+            for message in messages if isinstance(messages, list) else [messages]:
+                form.add_error(field, str(message))
+        audit.record(request, AuditAction.GENERATE_REPORT, 400)
+        return None
+    audit.record(request, AuditAction.GENERATE_REPORT, 201, [report.pk])
+    return report
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def report_list(request):
+    """List the reports the viewer may read, filtered; request a new one."""
+    scope = Scope.for_viewer(request.user)
+    form = GenerateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        report = _generate(request, scope, form)
+        if report is not None:
+            return redirect("analytics:report-detail", report_id=report.pk)
+    reports = visible_reports(scope).order_by("-created_at")
+    report_type = request.GET.get("report_type") or ""
+    status = request.GET.get("status") or ""
+    if report_type in ReportType.values:
+        reports = reports.filter(report_type=report_type)
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "form": form,
+        "report_types": ReportType.choices,
+        "statuses": ReportStatus.choices,
+        "report_type": report_type,
+        "status": status,
+        "subjects": scope.users().order_by("username"),
+    }
+    return render(
+        request,
+        "analytics/web/reports.html",
+        context,
+        status=400 if form.errors else 200,
+    )
