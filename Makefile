@@ -26,6 +26,7 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collect_analytics --period daily --days-back 90
+	$(PY) manage.py detect_anomalies --days 90
 
 run: seed
 	@echo

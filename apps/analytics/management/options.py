@@ -2,6 +2,7 @@
 
 import argparse
 import datetime as dt
+import re
 
 from apps.accounts.models import User
 from apps.analytics.limits import day_bounds_error
@@ -25,6 +26,22 @@ def past_date(raw: str) -> dt.date | dt.datetime:
             f"{raw} is in the future: nothing has happened there yet."
         )
     return value
+
+
+def day_count(maximum: int):
+    """Return an option type reading a whole number of days from 1 to `maximum`."""
+
+    def parse(raw: str) -> int:
+        if not re.fullmatch(r"[+-]?[0-9]+", raw):
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}.")
+        days = int(raw)
+        if not 1 <= days <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be between 1 and {maximum}, not {days}."
+            )
+        return days
+
+    return parse
 
 
 def existing_user(raw: str) -> User:

@@ -1,12 +1,10 @@
 """Collect and aggregate analytics data into PerformanceMetric rows."""
 
-import argparse
 import datetime as dt
-import re
 
 from django.utils import timezone
 
-from apps.analytics.management.options import past_date
+from apps.analytics.management.options import day_count, past_date
 from apps.analytics.models import AggregationPeriod
 from apps.analytics.periods import (
     last_complete_period,
@@ -21,16 +19,8 @@ from apps.core.commands import OneLineErrorsCommand
 MAX_DAYS_BACK = 3660  # Ten years: beyond that it is a typo, not a backfill.
 
 
-def parse_days_back(raw: str) -> int:
-    """Read --days-back: a whole number of days from 1 to MAX_DAYS_BACK."""
-    if not re.fullmatch(r"[+-]?[0-9]+", raw):
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}.")
-    days = int(raw)
-    if not 1 <= days <= MAX_DAYS_BACK:
-        raise argparse.ArgumentTypeError(
-            f"must be between 1 and {MAX_DAYS_BACK}, not {days}."
-        )
-    return days
+# --days-back: a whole number of days from 1 to MAX_DAYS_BACK.
+parse_days_back = day_count(MAX_DAYS_BACK)
 
 
 def select_periods(kind: str, date, days_back: int | None, now: dt.datetime) -> list:

@@ -1,26 +1,16 @@
 """Scan the stored series for anomalies by hand (the hourly task does it on its own)."""
 
-import argparse
 import datetime as dt
-import re
 
 from django.utils import timezone
 
 from apps.analytics.limits import MAX_ANOMALY_SCAN_DAYS
+from apps.analytics.management.options import day_count
 from apps.analytics.services.insights import scan_anomalies
 from apps.core.commands import OneLineErrorsCommand
 
-
-def parse_days(raw: str) -> int:
-    """Read --days: a whole number of days from 1 to MAX_ANOMALY_SCAN_DAYS."""
-    if not re.fullmatch(r"[+-]?[0-9]+", raw):
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}.")
-    days = int(raw)
-    if not 1 <= days <= MAX_ANOMALY_SCAN_DAYS:
-        raise argparse.ArgumentTypeError(
-            f"must be between 1 and {MAX_ANOMALY_SCAN_DAYS}, not {days}."
-        )
-    return days
+# --days: a whole number of days from 1 to MAX_ANOMALY_SCAN_DAYS.
+parse_days = day_count(MAX_ANOMALY_SCAN_DAYS)
 
 
 class Command(OneLineErrorsCommand):
