@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.analytics.models import (
     AggregationPeriod,
+    EngagementType,
     MetricType,
     PerformanceMetric,
     UserEngagementMetric,
@@ -140,8 +141,8 @@ def window_engagement(start: dt.datetime, end: dt.datetime, user_ids=None):
 def windows_engagement(windows: list, user_ids=None) -> list:
     """Return the scope's engagement MetricResult over each [start, end).
 
-    The windows' raw rests are counted together, so a range that several share
-    (today, for the headline and the series) is scanned once.
+    The stored days of every window are read in one query, then each window's
+    raw rest in one query.
     """
     finals, figures = _stored_days([whole_days(s, e) for s, e in windows], user_ids)
     rests = [outside(s, e, days) for (s, e), days in zip(windows, finals, strict=True)]
@@ -185,35 +186,55 @@ def in_ranges(field: str, parts) -> Q:
 
 
 def _raw_tallies(rests: list[list], user_ids) -> list[dict]:
-    """Count raw events in each window's rest ranges: [{user: tally}] (2 queries)."""
+    """Count raw events in each window's rest ranges: [{user: tally}].
+
+    One query per window with a rest, each type a filtered count of the same
+    aggregate rather than a second GROUP BY user and type over the same rows
+    (at 5M events a day is 83k rows). Windows are not merged into one query of
+    filtered aggregates: measured, every row then pays every window's filter.
+    Should a user's types not add up to their events (a type stored before it
+    left the choices), the types are counted by a second query, so the figures
+    stay exact.
+    """
     per_window: list[dict] = [{} for _ in rests]
-    within = {i: in_ranges("timestamp", p) for i, p in enumerate(rests) if p}
-    if not within:
-        return per_window
-    anywhere = Q()
-    for condition in within.values():
-        anywhere |= condition
-    events = scope_filter(UserEngagementMetric.objects.order_by(), "user_id", user_ids)
-    events = events.filter(anywhere)
-    counts = {}
-    for i, condition in within.items():
-        counts[f"e{i}"] = Count("id", filter=condition)
-        counts[f"s{i}"] = Count("session_id", distinct=True, filter=condition)
-        counts[f"d{i}"] = Sum("duration_seconds", filter=condition)
-    for row in events.values("user_id").annotate(**counts):
-        for i in within:
-            if row[f"e{i}"]:
-                tallies = per_window[i]
-                tallies[row["user_id"]] = {
-                    "events": row[f"e{i}"],
-                    "sessions": row[f"s{i}"],
-                    "duration": row[f"d{i}"],
-                    "by_type": defaultdict(int),
-                }
-    by_type = {f"n{i}": Count("id", filter=c) for i, c in within.items()}
-    for row in events.values("user_id", "engagement_type").annotate(**by_type):
-        for i in within:
-            if row[f"n{i}"]:
-                kinds = per_window[i][row["user_id"]]["by_type"]
-                kinds[row["engagement_type"]] = row[f"n{i}"]
+    everyone = scope_filter(
+        UserEngagementMetric.objects.order_by(), "user_id", user_ids
+    )
+    kinds = list(EngagementType.values)
+    counts = {
+        "events": Count("id"),
+        "sessions": Count("session_id", distinct=True),
+        "duration": Sum("duration_seconds"),
+        **{
+            f"t{k}": Count("id", filter=Q(engagement_type=kind))
+            for k, kind in enumerate(kinds)
+        },
+    }
+    for i, parts in enumerate(rests):
+        if not parts:
+            continue
+        events = everyone.filter(in_ranges("timestamp", parts))
+        complete = True
+        for row in events.values("user_id").annotate(**counts):
+            by_type = defaultdict(int)
+            for k, kind in enumerate(kinds):
+                if row[f"t{k}"]:
+                    by_type[kind] = row[f"t{k}"]
+            complete = complete and sum(by_type.values()) == row["events"]
+            per_window[i][row["user_id"]] = {
+                "events": row["events"],
+                "sessions": row["sessions"],
+                "duration": row["duration"],
+                "by_type": by_type,
+            }
+        if not complete:
+            _count_types(events, per_window[i])
     return per_window
+
+
+def _count_types(events, tallies: dict) -> None:
+    """Count each user's events per type, whatever the type (a second query)."""
+    for tally in tallies.values():
+        tally["by_type"] = defaultdict(int)
+    for row in events.values("user_id", "engagement_type").annotate(n=Count("id")):
+        tallies[row["user_id"]]["by_type"][row["engagement_type"]] = row["n"]
