@@ -8,7 +8,9 @@ gunicorn (2 workers) on 127.0.0.1, runs the scenarios (each product figure
 alternated with its baseline, median of --rounds), prints the table, writes
 bench/results/<date>-<scale>.json and drops the database and namespace.
 `--code /path/to/checkout` benchmarks another checkout's code (e.g. main) with
-this suite, for before/after figures in one sitting.
+this suite, for before/after figures in one sitting. `--keep` keeps the
+database; `--reuse` runs against the one a `--keep` run left (no generation, no
+collection, kept), so the large scale is generated once for several runs.
 """
 
 import argparse
