@@ -96,8 +96,9 @@ def dashboard_figures(
         scope.user_ids,
         now=now,
     )
-    # ...counted with the headline's windows, in the same queries. From the daily
-    # rollups where final: computing from the source tables grew with them.
+    # ...counted with the headline's windows in one call (each rate's raw rest in
+    # one query for all of them). From the daily rollups where final: computing
+    # from the source tables grew with them.
     currents, befores, *counted = headline_snapshots(
         [(start, end), (previous_start, start), *((p.start, p.end) for p in missing)],
         scope.user_ids,
