@@ -8,7 +8,9 @@ gunicorn (2 workers) on 127.0.0.1, runs the scenarios (each product figure
 alternated with its baseline, median of --rounds), prints the table, writes
 bench/results/<date>-<scale>.json and drops the database and namespace.
 `--code /path/to/checkout` benchmarks another checkout's code (e.g. main) with
-this suite, for before/after figures in one sitting.
+this suite, for before/after figures in one sitting. `--keep` keeps the
+database; `--reuse` runs against the one a `--keep` run left (no generation, no
+collection, kept), so the large scale is generated once for several runs.
 """
 
 import argparse
@@ -133,8 +135,9 @@ def run(args) -> dict:
     # A prefix of its own per session when several benchmark on one server.
     prefix = os.environ.get("BENCH_DATABASE_PREFIX", "mia_perf_bench")
     database = f"{prefix}_{args.scale}"
-    _admin_sql(f"DROP DATABASE IF EXISTS {database}")
-    _admin_sql(f"CREATE DATABASE {database}")
+    if not args.reuse:
+        _admin_sql(f"DROP DATABASE IF EXISTS {database}")
+        _admin_sql(f"CREATE DATABASE {database}")
     _environment(args, database)
     server = None
     started = time.perf_counter()
@@ -148,27 +151,30 @@ def run(args) -> dict:
         from bench.suite import data
         from bench.suite.scenarios import SCENARIOS
 
-        call_command("migrate", verbosity=0)
         cache.clear()
         scale = data.SCALES[args.scale]
-        org, timings = data.generate(scale)
-        print(
-            f"data: {scale.events:,} events, {scale.users} users: "
-            f"{timings['source_seconds']:.1f} s source, "
-            f"{timings['events_seconds']:.1f} s events",
-            flush=True,
-        )
-        began = time.perf_counter()
-        call_command(
-            "collect_analytics",
-            "--period",
-            "daily",
-            "--days-back",
-            str(data.DAYS),
-            stdout=io.StringIO(),
-        )
-        timings["rollups_seconds"] = time.perf_counter() - began
-        print(f"daily rollups: {timings['rollups_seconds']:.1f} s", flush=True)
+        if args.reuse:  # a database an earlier --keep run left, as it is
+            org, timings = data.existing(), {}
+        else:
+            call_command("migrate", verbosity=0)
+            org, timings = data.generate(scale)
+            print(
+                f"data: {scale.events:,} events, {scale.users} users: "
+                f"{timings['source_seconds']:.1f} s source, "
+                f"{timings['events_seconds']:.1f} s events",
+                flush=True,
+            )
+            began = time.perf_counter()
+            call_command(
+                "collect_analytics",
+                "--period",
+                "daily",
+                "--days-back",
+                str(data.DAYS),
+                stdout=io.StringIO(),
+            )
+            timings["rollups_seconds"] = time.perf_counter() - began
+            print(f"daily rollups: {timings['rollups_seconds']:.1f} s", flush=True)
         server = _serve(code, org.member.pk)
         requests, batches = SIZES[args.scale]
         ctx = Context(
@@ -218,7 +224,7 @@ def run(args) -> dict:
             connections.close_all()
         except Exception as exc:  # the drop below matters more
             print(f"cleanup: {exc}", file=sys.stderr)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
@@ -231,6 +237,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="scenario names, e.g. S1 S4")
     parser.add_argument("--code", help="checkout whose code to benchmark")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="run against the database a --keep run left (no generation; kept)",
+    )
     parser.add_argument("--label", default="", help="suffix of the results file")
     args = parser.parse_args()
     result = run(args)

@@ -149,6 +149,14 @@ def _sync_logs(scale: Scale, user_ids, now, rng):
         )
 
 
+def existing() -> Organisation:
+    """Return the organisation an earlier generate() left in this database."""
+    users = list(User.objects.filter(username__startswith="bench-").order_by("pk"))
+    people = [u for u in users if u.username != "bench-admin"]
+    admin = next(u for u in users if u.username == "bench-admin")
+    return Organisation(admin, people[0], people[1], [u.pk for u in people])
+
+
 def generate(scale: Scale, *, seed: int = 14) -> tuple[Organisation, dict]:
     """Fill the (empty, migrated) database; return the organisation and timings."""
     rng = random.Random(seed)

@@ -31,7 +31,7 @@ from apps.analytics.selectors.engagement_window import (
     in_ranges,
     outside,
     whole_days,
-    window_engagement,
+    windows_engagement,
 )
 from apps.analytics.selectors.snapshots import FORMATS, LABELS, as_snapshot
 from apps.crm.models import CRMSyncLog, MatchStatus, ParticipantMatch, SyncStatus
@@ -122,8 +122,9 @@ def headline_snapshots(windows: list[Window], user_ids) -> list[dict]:
     raw = {
         metric: _raw_counts(source, rests, user_ids) for metric, source in RATES.items()
     }
+    engagement = windows_engagement(windows, user_ids)
     answer = []
-    for index, ((start, end), mine) in enumerate(zip(windows, days, strict=True)):
+    for index, mine in enumerate(days):
         figures = {}
         for metric in RATES:
             numerator, denominator = raw[metric][index]
@@ -131,9 +132,7 @@ def headline_snapshots(windows: list[Window], user_ids) -> list[dict]:
                 numerator += stored[metric, day][0]
                 denominator += stored[metric, day][1]
             figures[metric] = _rate_snapshot(metric, numerator, denominator)
-        figures[ENGAGEMENT] = as_snapshot(
-            ENGAGEMENT, window_engagement(start, end, user_ids)
-        )
+        figures[ENGAGEMENT] = as_snapshot(ENGAGEMENT, engagement[index])
         answer.append(figures)
     return answer
 

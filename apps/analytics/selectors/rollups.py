@@ -108,26 +108,28 @@ def snapshots(periods: dict[str, Period], user_ids, metrics=None, *, now=None):
     return figures
 
 
-def series_values(
-    kind: str, start, end, user_ids, metrics=None, *, now=None
-) -> tuple[list[Period], dict[str, list]]:
-    """Return the periods of `kind` in [start, end) and each metric's values there."""
+def series_plan(kind: str, start, end, user_ids, metrics=None, *, now=None):
+    """Return the periods of `kind` in [start, end), their stored figures, and the
+    periods that must be counted (today, a period never collected).
+
+    Split from series_values so that a caller counting other windows too (the
+    dashboard's headline) counts these in the same queries (series_from).
+    """
     metrics = list(metrics) if metrics else [metric for metric, _, _ in METRICS]
     periods = periods_between(kind, start, end - dt.timedelta(microseconds=1))
     stored = _stored(_final(periods, now or timezone.now()), user_ids, metrics)
-    # The rest (today, a period never collected): only values are shown, so count
-    # what they need (selectors.headline) rather than compute whole breakdowns.
     missing = [
         p for p in periods if any((m, p.kind, p.start) not in stored for m in metrics)
     ]
-    computed = dict(
-        zip(
-            [p.start for p in missing],
-            headline_snapshots([(p.start, p.end) for p in missing], user_ids),
-            strict=True,
-        )
-    )
-    values = {
+    return periods, stored, missing
+
+
+def series_from(periods, stored, missing, counted, metrics=None) -> dict[str, list]:
+    """Return each metric's values over `periods`: stored, else from `counted`
+    (headline_snapshots of `missing`, in order)."""
+    metrics = list(metrics) if metrics else [metric for metric, _, _ in METRICS]
+    computed = dict(zip([p.start for p in missing], counted, strict=True))
+    return {
         metric: [
             (stored.get((metric, p.kind, p.start)) or computed[p.start][metric])[
                 "value"
@@ -136,4 +138,14 @@ def series_values(
         ]
         for metric in metrics
     }
-    return periods, values
+
+
+def series_values(
+    kind: str, start, end, user_ids, metrics=None, *, now=None
+) -> tuple[list[Period], dict[str, list]]:
+    """Return the periods of `kind` in [start, end) and each metric's values there."""
+    periods, stored, missing = series_plan(kind, start, end, user_ids, metrics, now=now)
+    # The rest (today, a period never collected): only values are shown, so count
+    # what they need (selectors.headline) rather than compute whole breakdowns.
+    counted = headline_snapshots([(p.start, p.end) for p in missing], user_ids)
+    return periods, series_from(periods, stored, missing, counted, metrics)

@@ -23,23 +23,16 @@ from apps.analytics.selectors import snapshots as figures
 from apps.analytics.selectors.alerts import open_alerts
 from apps.analytics.selectors.headline import headline_snapshots
 from apps.analytics.selectors.health import current_readings, overall_status
-from apps.analytics.selectors.rollups import series_values
+from apps.analytics.selectors.rollups import series_from, series_plan
 from apps.analytics.services.insights import dashboard_insights
 
 
-def _series(scope, first_day: dt.date, last_day: dt.date, now) -> dict:
+def _series(periods, values: dict, now) -> dict:
     """Return each metric per local day, from the daily rollups where final.
 
     The day still in progress is marked `partial`, so a chart shows it as such
     rather than as a drop.
     """
-    periods, values = series_values(
-        AggregationPeriod.DAILY,
-        local_midnight(first_day),
-        local_day_end(last_day),
-        scope.user_ids,
-        now=now,
-    )
     days = [
         (timezone.localtime(p.start).date().isoformat(), p.end > now) for p in periods
     ]
@@ -95,10 +88,20 @@ def dashboard_figures(
     now = timezone.now()
     start, end, first_day, last_day = _window(days, first_day, last_day, today, now)
     previous_start, _ = previous_window(start, end)
-    # From the daily rollups where final: computing from the source tables grew
-    # with them (selectors.headline).
-    currents, befores = headline_snapshots(
-        [(start, end), (previous_start, start)], scope.user_ids
+    # The series' days from the daily rollups where final; the rest (today)...
+    periods, stored, missing = series_plan(
+        AggregationPeriod.DAILY,
+        local_midnight(first_day),
+        local_day_end(last_day),
+        scope.user_ids,
+        now=now,
+    )
+    # ...counted with the headline's windows in one call (each rate's raw rest in
+    # one query for all of them). From the daily rollups where final: computing
+    # from the source tables grew with them.
+    currents, befores, *counted = headline_snapshots(
+        [(start, end), (previous_start, start), *((p.start, p.end) for p in missing)],
+        scope.user_ids,
     )
     headline = []
     engagement = {}
@@ -125,7 +128,7 @@ def dashboard_figures(
         },
         "scope": scope.as_dict(),
         "metrics": headline,
-        "series": _series(scope, first_day, last_day, now),
+        "series": _series(periods, series_from(periods, stored, missing, counted), now),
         "engagement": engagement,
         "competition": _competition(start, end, scope.user_ids),
         "last_refresh": now.isoformat(),
