@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import time
 
 import pytest
 from django.test import override_settings
@@ -105,6 +106,11 @@ def test_queue_depth_counts_the_waiting_messages_on_a_real_broker():
         simple = conn.SimpleQueue(queue)
         for n in range(3):
             simple.put({"n": n})
+        # Publishing is asynchronous: RabbitMQ counts a message a moment after
+        # the put returns (CI once read 1 of 3). Wait until it has counted them.
+        settled = time.monotonic() + 10
+        while simple.qsize() < 3 and time.monotonic() < settled:
+            time.sleep(0.05)
         try:
             with override_settings(
                 CELERY_BROKER_URL=os.environ["CELERY_BROKER_URL"],
