@@ -4,13 +4,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from apps.analytics.api.params import ViewedPartQuery
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
-from apps.analytics.limits import MAX_DASHBOARD_DAYS, MAX_ID, day_bounds_error
+from apps.analytics.limits import MAX_DASHBOARD_DAYS, day_bounds_error
 from apps.analytics.services.dashboard import dashboard
 from apps.core.scoping import ScopedAPIView
 
 
-class DashboardQuery(serializers.Serializer):
+class DashboardQuery(ViewedPartQuery):
     days = serializers.IntegerField(
         min_value=1,
         max_value=MAX_DASHBOARD_DAYS,
@@ -22,18 +23,6 @@ class DashboardQuery(serializers.Serializer):
     )
     end = serializers.DateField(
         required=False, help_text="Last local day (YYYY-MM-DD, included), with `start`."
-    )
-    user_id = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Only this user's figures (one the caller may see; else 404).",
-    )
-    team = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Only this team's figures (one the caller may see; else 404).",
     )
 
     def validate(self, attrs):
@@ -50,8 +39,7 @@ class DashboardQuery(serializers.Serializer):
                 errors["end"] = "end must not be before start."
             elif (end - start).days + 1 > MAX_DASHBOARD_DAYS:
                 errors["end"] = f"A dashboard covers at most {MAX_DASHBOARD_DAYS} days."
-        if attrs.get("user_id") and attrs.get("team"):
-            errors["team"] = "Choose user_id or team, not both."
+        errors.update(self.viewed_part_errors(attrs))
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -9,12 +9,11 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.analytics.api.params import DateRangeFilterSet
+from apps.analytics.api.params import DateRangeFilterSet, ViewedPartQuery
 from apps.analytics.api.schema import ERRORS, NOT_FOUND
 from apps.analytics.limits import (
     MAX_DASHBOARD_DAYS,
     MAX_FORECAST_HORIZON,
-    MAX_ID,
     day_bounds_error,
     day_range_error,
 )
@@ -42,7 +41,7 @@ from apps.core.scoping import ScopedAPIView
 GRANULARITIES = SeriesGranularity.choices
 
 
-class InsightsQuery(serializers.Serializer):
+class InsightsQuery(ViewedPartQuery):
     metric_type = serializers.ChoiceField(choices=MetricType.choices)
     days = serializers.IntegerField(
         min_value=1,
@@ -57,8 +56,6 @@ class InsightsQuery(serializers.Serializer):
         required=False,
         help_text="YYYY-MM-DD (included) or an ISO datetime (excluded); default now.",
     )
-    user_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     granularity = serializers.ChoiceField(
         choices=GRANULARITIES, default=SeriesGranularity.DAILY
     )
@@ -81,6 +78,8 @@ class InsightsQuery(serializers.Serializer):
         return local_day_end(value) if end else local_midnight(value)
 
     def validate(self, attrs):
+        if errors := self.viewed_part_errors(attrs):
+            raise ValidationError(errors)
         now = timezone.now()
         end = self._instant("end", attrs["end"], end=True) if "end" in attrs else now
         if "start" in attrs:
@@ -173,8 +172,6 @@ class InsightsView(ScopedAPIView):
         query = InsightsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        if data.get("user_id") is not None and data.get("team") is not None:
-            raise ValidationError({"team": ["Give user_id or team, not both."]})
         scope = self.view_part(user_id=data.get("user_id"), team_id=data.get("team"))
         return Response(
             series_insights(

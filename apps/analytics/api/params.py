@@ -1,7 +1,9 @@
-"""Query-parameter limits and date-range filtering shared by the API's list views."""
+"""Query parameters shared by the API's views: date-range filtering of the lists,
+and the user or team a view is narrowed to."""
 
 import django_filters
 from django import forms
+from rest_framework import serializers
 
 from apps.analytics.limits import MAX_ID, day_bounds_error, day_range_error
 from apps.analytics.periods import days_filter
@@ -51,3 +53,28 @@ class DateRangeFilterSet(django_filters.FilterSet):
 
     def filter_end(self, queryset, name, value):
         return queryset.filter(days_filter(self.date_field, last=value))
+
+
+class ViewedPartQuery(serializers.Serializer):
+    """`user_id` or `team`: the part of the caller's scope a view shows (one
+    outside it answers 404, see ScopedAPIView.view_part)."""
+
+    user_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only this user's figures (one the caller may see; else 404).",
+    )
+    team = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only this team's figures (one the caller may see; else 404).",
+    )
+
+    @staticmethod
+    def viewed_part_errors(attrs) -> dict:
+        """Return the field errors of the choice (for a subclass's validate)."""
+        if attrs.get("user_id") is not None and attrs.get("team") is not None:
+            return {"team": "Choose user_id or team, not both."}
+        return {}
