@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 
 from apps.analytics.models import AggregationPeriod, MetricType, PerformanceMetric
+from apps.analytics.selectors import extraction, matching
 from apps.analytics.selectors.base import ratio, scope_filter
 from apps.analytics.selectors.engagement_window import (
     in_ranges,
@@ -66,13 +67,7 @@ RATES = {
         Q(status=DebriefingStatus.COMPLETED),
     ),
     MetricType.DATA_EXTRACTION_ACCURACY: RateSource(
-        lambda: ExtractedField.objects.filter(
-            review_status__in=[
-                FieldReview.ACCEPTED,
-                FieldReview.CORRECTED,
-                FieldReview.REJECTED,
-            ]
-        ),
+        lambda: ExtractedField.objects.filter(review_status__in=extraction.REVIEWED),
         "reviewed_at",
         "debriefing__owner_id",
         Q(review_status=FieldReview.ACCEPTED),
@@ -84,13 +79,7 @@ RATES = {
         Q(detected_type=F("confirmed_type")),
     ),
     MetricType.PARTICIPANT_MATCHING_ACCURACY: RateSource(
-        lambda: ParticipantMatch.objects.filter(
-            status__in=[
-                MatchStatus.CONFIRMED,
-                MatchStatus.REJECTED,
-                MatchStatus.CORRECTED,
-            ]
-        ),
+        lambda: ParticipantMatch.objects.filter(status__in=matching.REVIEWED),
         "reviewed_at",
         "participant__meeting__owner_id",
         Q(status=MatchStatus.CONFIRMED),

@@ -313,42 +313,34 @@ def evaluate_and_move(
     if not announce:
         return alert, outcome, 0, 0
     if alert is not None and won and outcome.notify:
-        for result in alerting_channels.notify(alert, outcome.notify, evaluation, now):
-            sent += result.ok
-            failed += not result.ok
-            AlertEvent.objects.create(
-                rule=rule,
-                alert=alert,
-                kind=AlertEventKind.NOTIFICATION,
-                timestamp=now,
-                state=outcome.notify,
-                channel=result.channel,
-                status="sent" if result.ok else "failed",
-                error=result.error,
-            )
-    if (
-        alert is not None
-        and won
-        and outcome.state
-        in (
-            AlertState.FIRING,
-            AlertState.RESOLVED,
-        )
-    ):
+        results = alerting_channels.notify(alert, outcome.notify, evaluation, now)
+        sent, failed = _record_attempts(rule, alert, outcome.notify, results, now)
+    announced = (AlertState.FIRING, AlertState.RESOLVED)
+    if alert is not None and won and outcome.state in announced:
         # Alertmanager forgets an alert not re-sent within its resolve timeout,
         # so a firing alert is pushed every run (it deduplicates by labels).
-        for result in alerting_channels.push_to_alertmanager(alert, evaluation, now):
-            AlertEvent.objects.create(
-                rule=rule,
-                alert=alert,
-                kind=AlertEventKind.NOTIFICATION,
-                timestamp=now,
-                state=outcome.state,
-                channel=result.channel,
-                status="sent" if result.ok else "failed",
-                error=result.error,
-            )
+        pushed = alerting_channels.push_to_alertmanager(alert, evaluation, now)
+        _record_attempts(rule, alert, outcome.state, pushed, now)
     return alert, outcome, sent, failed
+
+
+def _record_attempts(rule, alert, state, results, now) -> tuple[int, int]:
+    """Record each notification attempt as an AlertEvent; return (sent, failed)."""
+    sent = failed = 0
+    for result in results:
+        sent += result.ok
+        failed += not result.ok
+        AlertEvent.objects.create(
+            rule=rule,
+            alert=alert,
+            kind=AlertEventKind.NOTIFICATION,
+            timestamp=now,
+            state=state,
+            channel=result.channel,
+            status="sent" if result.ok else "failed",
+            error=result.error,
+        )
+    return sent, failed
 
 
 def _write(rule, alert, outcome: Step, evaluation, labels, key, now):
